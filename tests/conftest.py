@@ -1,0 +1,158 @@
+"""Real databases for the tests: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from TODO_TUI_TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/
+postgres if it answers. Each test module gets fresh databases, built by migrating, and
+dropped afterwards. Without a server the PostgreSQL tests are skipped with one reason; with
+TODO_TUI_REQUIRE_POSTGRES=1 (CI) the run fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from todo_tui.config import Settings, load_settings
+from todo_tui.db import Database
+from todo_tui.schema import upgrade_to_head
+
+DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DIALECTS = ("sqlite", "postgresql")
+TEST_BCRYPT_ROUNDS = 4
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the real ~/.local/share/todo-tui or ~/.config/todo-tui."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "DATABASE_URL")}
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ.pop("DATABASE_URL", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@cache
+def postgres_server_url() -> str | None:
+    """The server's admin URL if one answers, else None (after deciding skip or fail)."""
+    url = os.environ.get("TODO_TUI_TEST_DATABASE_URL", DEFAULT_SERVER_URL)
+    settings = load_settings(database_url=url, environ={})
+    engine = sa.create_engine(settings.database.url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError:
+        return None
+    finally:
+        engine.dispose()
+    return url
+
+
+def _require_postgres() -> str:
+    url = postgres_server_url()
+    if url is not None:
+        return url
+    reason = (
+        "no PostgreSQL answers at TODO_TUI_TEST_DATABASE_URL or "
+        f"{DEFAULT_SERVER_URL}; PostgreSQL tests need one"
+    )
+    if os.environ.get("TODO_TUI_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"TODO_TUI_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+class DatabaseFactory:
+    """Creates empty databases of one dialect and drops them at the end of the module."""
+
+    def __init__(self, dialect: str, tmp_path: Path) -> None:
+        self.dialect = dialect
+        self.tmp_path = tmp_path
+        self.created: list[str] = []
+        self.databases: list[Database] = []
+        self.server_url = _require_postgres() if dialect == "postgresql" else None
+
+    def new_url(self) -> str:
+        name = f"todo_tui_test_{uuid.uuid4().hex[:12]}"
+        if self.dialect == "sqlite":
+            return f"sqlite:///{self.tmp_path / name}.db"
+        admin = self._admin_engine()
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        finally:
+            admin.dispose()
+        self.created.append(name)
+        server = sa.make_url(load_settings(database_url=self.server_url, environ={}).database.url)
+        return (
+            server.set(database=name)
+            .render_as_string(hide_password=False)
+            .replace("postgresql+psycopg2://", "postgresql://")
+        )
+
+    def settings(self, url: str | None = None) -> Settings:
+        settings = load_settings(database_url=url or self.new_url(), environ={})
+        return replace(settings, bcrypt_rounds=TEST_BCRYPT_ROUNDS)
+
+    def empty(self) -> Database:
+        database = Database(self.settings())
+        self.databases.append(database)
+        return database
+
+    def migrated(self) -> Database:
+        database = self.empty()
+        upgrade_to_head(database)
+        return database
+
+    def _admin_engine(self) -> sa.Engine:
+        url = load_settings(database_url=self.server_url, environ={}).database.url
+        return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def close(self) -> None:
+        for database in self.databases:
+            database.dispose()
+        if not self.created:
+            return
+        admin = self._admin_engine()
+        try:
+            with admin.connect() as connection:
+                for name in self.created:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            admin.dispose()
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def dialect(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def databases(dialect: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(dialect, tmp_path_factory.mktemp(dialect))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def migrated_database(databases: DatabaseFactory) -> Database:
+    """One migrated database per module and dialect; `database` empties it for each test."""
+    return databases.migrated()
+
+
+@pytest.fixture
+def database(migrated_database: Database) -> Database:
+    with migrated_database.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM todo")
+        connection.exec_driver_sql('DELETE FROM "user"')
+    return migrated_database

@@ -1,0 +1,333 @@
+"""Engine factory, sessions and the classification of database errors into sentences.
+
+PostgreSQL connections run in autocommit: every action is a single statement, so it costs
+one round trip (psycopg2 would otherwise send BEGIN and COMMIT as round trips of their own).
+Work that needs a transaction (migrations, see schema.py) asks for one explicitly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg2
+import psycopg2.errorcodes as pgcodes
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlmodel import Session
+
+from todo_tui.config import DatabaseURL, Settings
+from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+
+APPLICATION_NAME = "todo-tui"
+# A liveness check only after this much idle time, not on every checkout.
+PING_AFTER_IDLE = 30.0
+# Neon suspends an idle compute after 5 minutes and its connections die with it.
+RECONNECT_AFTER_IDLE = 240.0
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    database = settings.database
+    if database.is_sqlite:
+        return _sqlite_engine(database, echo=settings.echo_sql)
+    return _postgres_engine(database, echo=settings.echo_sql, timeout=settings.connect_timeout)
+
+
+def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engine:
+    url = sa.make_url(database.url)
+    connect_args = {
+        key: value
+        for key, value in {
+            "connect_timeout": timeout,
+            "application_name": APPLICATION_NAME,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }.items()
+        if key not in url.query  # what the URL says wins
+    }
+    engine = sa.create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,  # values users typed stay out of logs and error text
+        isolation_level="AUTOCOMMIT",
+        pool_size=2,
+        max_overflow=3,
+        pool_timeout=timeout + 5,
+        connect_args=connect_args,
+    )
+    event.listen(engine, "checkin", _remember_checkin)
+    event.listen(engine, "checkout", _check_liveness)
+    return engine
+
+
+def _remember_checkin(dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _check_liveness(dbapi_connection, record, proxy) -> None:
+    idle_since = record.info.get("idle_since")
+    if idle_since is None:
+        return
+    idle = time.monotonic() - idle_since
+    if idle > RECONNECT_AFTER_IDLE:
+        raise DisconnectionError("idle past the server's suspend timeout")
+    if idle > PING_AFTER_IDLE:
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except psycopg2.Error as exc:
+            raise DisconnectionError("stale connection") from exc
+
+
+def _sqlite_engine(database: DatabaseURL, *, echo: bool) -> Engine:
+    assert database.sqlite_path is not None
+    database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        sa.URL.create("sqlite", database=str(database.sqlite_path)),
+        echo=echo,
+        hide_parameters=True,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection, record) -> None:
+    # sqlite3 sends no BEGIN before DDL by default: take over so migrations are transactional.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")  # or ON DELETE CASCADE does nothing
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The engine and the sessions of one database, with every error classified."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or create_db_engine(settings)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def faults(self) -> Iterator[None]:
+        """Turn any database error raised inside into a classified DatabaseFault."""
+        try:
+            yield
+        except (InvalidInput, DatabaseFault):
+            raise
+        except Exception as exc:
+            fault = classify(exc, self.settings.database)
+            if fault is None:
+                raise
+            raise fault from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.faults(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# Classification: every database failure becomes one sentence a screen can show.
+
+FIELD_BY_CONSTRAINT = {
+    "idx_user_email_unique": "email",
+    "ck_user_email_length": "email",
+    "ck_user_hashed_password_length": "password",
+    "ck_todo_title_length": "title",
+    "todo_user_id_fkey": "user_id",
+}
+
+SCHEMA_CODES = {
+    pgcodes.UNDEFINED_TABLE,
+    pgcodes.UNDEFINED_COLUMN,
+    pgcodes.DUPLICATE_TABLE,
+    pgcodes.UNDEFINED_FUNCTION,
+}
+REJECTED_CODES = {
+    pgcodes.NOT_NULL_VIOLATION,
+    pgcodes.STRING_DATA_RIGHT_TRUNCATION,
+    pgcodes.CHECK_VIOLATION,
+    pgcodes.INVALID_TEXT_REPRESENTATION,
+    pgcodes.CHARACTER_NOT_IN_REPERTOIRE,
+    pgcodes.UNTRANSLATABLE_CHARACTER,
+    pgcodes.NUMERIC_VALUE_OUT_OF_RANGE,
+}
+CONFLICT_CODES = {
+    pgcodes.UNIQUE_VIOLATION,
+    pgcodes.FOREIGN_KEY_VIOLATION,
+    pgcodes.SERIALIZATION_FAILURE,
+    pgcodes.DEADLOCK_DETECTED,
+}
+
+
+def classify(exc: BaseException, database: DatabaseURL) -> DatabaseFault | None:
+    """The fault behind `exc`, or None when it is not a database error (a bug)."""
+    if isinstance(exc, sa.exc.TimeoutError):
+        return DatabaseFault(
+            FaultKind.TIMED_OUT, "All connections to the database are busy; try again."
+        )
+    if isinstance(exc, ValueError) and "NUL" in str(exc):
+        # psycopg2 refuses NUL before SQL, with a ValueError rather than a DBAPIError.
+        return DatabaseFault(FaultKind.REJECTED, "Text cannot contain NUL characters.", field=None)
+    if isinstance(exc, UnicodeEncodeError):
+        return DatabaseFault(
+            FaultKind.REJECTED, "Text contains characters that cannot be stored (lone surrogates)."
+        )
+    if isinstance(exc, sa.exc.DBAPIError):
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, psycopg2.Error):
+        return _classify_postgres(exc, database)
+    if isinstance(exc, sqlite3.Error):
+        return _classify_sqlite(exc, database)
+    return None
+
+
+def _host(database: DatabaseURL) -> str:
+    return sa.make_url(database.url).host or "the server"
+
+
+def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFault:
+    code = exc.pgcode or ""
+    message = str(exc).lower()
+    diag = getattr(exc, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    column = getattr(diag, "column_name", None)
+    field = FIELD_BY_CONSTRAINT.get(constraint or "", column)
+    if code in SCHEMA_CODES:
+        return DatabaseFault(
+            FaultKind.SCHEMA,
+            "The database schema does not match this todo-tui: restart it to check the schema.",
+        )
+    if code in CONFLICT_CODES:
+        if code == pgcodes.UNIQUE_VIOLATION and field == "email":
+            return DatabaseFault(
+                FaultKind.CONFLICT, "An account with this email already exists.", field="email"
+            )
+        return DatabaseFault(
+            FaultKind.CONFLICT,
+            "Someone else changed the same data at the same time; reload and try again.",
+            field=field,
+        )
+    if code in REJECTED_CODES:
+        name = f" for {field}" if field else ""
+        return DatabaseFault(
+            FaultKind.REJECTED, f"The database rejected the value{name}.", field=field
+        )
+    if code in {pgcodes.QUERY_CANCELED, pgcodes.LOCK_NOT_AVAILABLE}:
+        return DatabaseFault(FaultKind.TIMED_OUT, "The database took too long to answer.")
+    if code in {pgcodes.INVALID_PASSWORD, pgcodes.INVALID_AUTHORIZATION_SPECIFICATION} or any(
+        text in message
+        for text in ("password authentication failed", "no password supplied", 'role "')
+    ):
+        return DatabaseFault(
+            FaultKind.AUTHENTICATION,
+            "The database refused the user name or password in DATABASE_URL.",
+        )
+    if (
+        "ssl off" in message
+        or "ssl/tls required" in message
+        or "sslmode=require" in message
+        or "connection is insecure" in message
+    ):
+        return DatabaseFault(
+            FaultKind.SSL_REQUIRED,
+            "The server requires SSL: add ?sslmode=require to DATABASE_URL.",
+        )
+    if "server does not support ssl" in message:
+        return DatabaseFault(
+            FaultKind.SSL_REQUIRED,
+            "The server does not offer SSL but DATABASE_URL requires it: check sslmode.",
+        )
+    if "timeout expired" in message or "timed out" in message:
+        return DatabaseFault(
+            FaultKind.TIMED_OUT,
+            f"{_host(database)} did not answer in time; a suspended Neon project can take "
+            "a few seconds to wake, so try again.",
+        )
+    if 'database "' in message and "does not exist" in message:
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            "The database named in DATABASE_URL does not exist on the server.",
+        )
+    if "endpoint" in message and ("disabled" in message or "suspended" in message):
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            "The Neon endpoint is disabled: enable it in the Neon console and try again.",
+        )
+    if "could not translate host name" in message or "name or service not known" in message:
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            f"Cannot find the host {_host(database)}: check the host name in DATABASE_URL.",
+        )
+    if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
+        if "closed" in message or "terminat" in message or "lost" in message:
+            return DatabaseFault(FaultKind.UNREACHABLE, "The connection to the database was lost.")
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            f"Cannot reach the database at {_host(database)}: check that it is running and "
+            "that DATABASE_URL is right.",
+        )
+    return DatabaseFault(
+        FaultKind.UNEXPECTED, f"The database reported an error ({code or type(exc).__name__})."
+    )
+
+
+def _classify_sqlite(exc: sqlite3.Error, database: DatabaseURL) -> DatabaseFault:
+    message = str(exc)
+    lowered = message.lower()
+    path = database.sqlite_path
+    if isinstance(exc, sqlite3.IntegrityError):
+        detail = message.partition(":")[2].strip()  # "user.email" or "ck_todo_title_length"
+        field = FIELD_BY_CONSTRAINT.get(detail, detail.rpartition(".")[2] or None)
+        if lowered.startswith("unique") and field == "email":
+            return DatabaseFault(
+                FaultKind.CONFLICT, "An account with this email already exists.", field="email"
+            )
+        if lowered.startswith(("unique", "foreign key")):
+            return DatabaseFault(
+                FaultKind.CONFLICT,
+                "Someone else changed the same data at the same time; reload and try again.",
+                field=field,
+            )
+        name = f" for {field}" if field else ""
+        return DatabaseFault(
+            FaultKind.REJECTED, f"The database rejected the value{name}.", field=field
+        )
+    if "no such table" in lowered or "no such column" in lowered or "already exists" in lowered:
+        return DatabaseFault(
+            FaultKind.SCHEMA,
+            "The database schema does not match this todo-tui: restart it to check the schema.",
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseFault(
+            FaultKind.TIMED_OUT, f"The SQLite file {path} is locked by another program."
+        )
+    if "not a database" in lowered or "malformed" in lowered:
+        return DatabaseFault(FaultKind.UNREACHABLE, f"{path} is not a usable SQLite database.")
+    if "unable to open" in lowered or "readonly" in lowered or "disk i/o" in lowered:
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            f"Cannot open the SQLite file {path}: check that its folder is writable.",
+        )
+    return DatabaseFault(
+        FaultKind.UNEXPECTED, f"The database reported an error ({type(exc).__name__})."
+    )

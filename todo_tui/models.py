@@ -1,0 +1,93 @@
+"""The tables, exactly as revision 0001 creates them. Alembic owns the schema; this module
+only describes it (for queries and for `alembic check`).
+
+SQLModel resolves relationship annotations at runtime: no `from __future__ import annotations`,
+and `Optional["User"]` rather than `"User | None"`.
+"""
+
+from datetime import UTC, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+# The names PostgreSQL itself would choose, so the catalog matches the specification.
+NAMING_CONVENTION = {
+    "ix": "idx_%(table_name)s_%(column_0_N_name)s",
+    "uq": "%(table_name)s_%(column_0_name)s_key",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+EMAIL_MAX = 255
+PASSWORD_HASH_MAX = 255
+TITLE_MAX = 200
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """timestamptz on PostgreSQL; on SQLite (no time zones) UTC text. Always aware UTC in Python."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _timestamp_column(*, moves_on_update: bool = False) -> sa.Column:
+    return sa.Column(
+        UTCDateTime(),
+        nullable=False,
+        server_default=sa.func.now(),
+        onupdate=sa.func.now() if moves_on_update else None,
+    )
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.Index("idx_user_email_unique", "email", unique=True),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=EMAIL_MAX)
+    hashed_password: str = Field(max_length=PASSWORD_HASH_MAX)
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+    updated_at: datetime | None = Field(
+        default=None, sa_column=_timestamp_column(moves_on_update=True)
+    )
+
+    # passive_deletes: the database's ON DELETE CASCADE removes the todos in one statement.
+    todos: list["Todo"] = Relationship(
+        back_populates="owner", cascade_delete=True, passive_deletes=True
+    )
+
+
+class Todo(SQLModel, table=True):
+    __tablename__ = "todo"
+    __table_args__ = (sa.Index("idx_todo_user_id", "user_id"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=TITLE_MAX)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    is_completed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+    updated_at: datetime | None = Field(
+        default=None, sa_column=_timestamp_column(moves_on_update=True)
+    )
+
+    owner: Optional["User"] = Relationship(back_populates="todos")

@@ -1,0 +1,93 @@
+"""Rules for what users type, checked before any SQL. Standard library only (email-validator
+is imported on first use), so screens can show inline messages as the user types."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from todo_tui.errors import InvalidInput
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+EMAIL_MAX = 255
+PASSWORD_MIN = 8
+PASSWORD_MAX_BYTES = 72  # bcrypt 5 raises beyond this
+
+
+def has_control_characters(text: str, *, allow: str = "") -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allow for ch in text)
+
+
+def _storable(text: str) -> bool:
+    # Lone surrogates cannot be encoded, so neither database can store them.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def title_problem(raw: str) -> str | None:
+    """Why a title cannot be saved (None when it can); the title is stored trimmed."""
+    title = raw.strip()
+    if not title:
+        return "A title is required."
+    if has_control_characters(title) or not _storable(title):
+        return "The title cannot contain control characters (such as NUL or a line break)."
+    if len(title) > TITLE_MAX:
+        return f"The title is {len(title)} characters long; the limit is {TITLE_MAX}."
+    return None
+
+
+def clean_title(raw: str) -> str:
+    problem = title_problem(raw)
+    if problem:
+        raise InvalidInput("title", problem)
+    return raw.strip()
+
+
+def clean_description(raw: str | None) -> str | None:
+    """The description exactly as typed, or None when it is blank."""
+    if raw is None or not raw.strip():
+        return None
+    if has_control_characters(raw, allow="\n\t") or not _storable(raw):
+        raise InvalidInput(
+            "description", "The description cannot contain control characters such as NUL."
+        )
+    if len(raw) > DESCRIPTION_MAX:
+        raise InvalidInput(
+            "description",
+            f"The description is {len(raw):,} characters long; the limit is {DESCRIPTION_MAX:,}.",
+        )
+    return raw
+
+
+def normalize_email(raw: str) -> str:
+    """The email trimmed and lower-cased, after a syntax check (no DNS lookup)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = raw.strip()
+    if not text:
+        raise InvalidInput("email", "Enter your email address.")
+    if has_control_characters(text) or not _storable(text):
+        raise InvalidInput("email", "An email address cannot contain control characters.")
+    try:
+        email = validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidInput("email", f"This is not a valid email address: {exc}") from None
+    if len(email) > EMAIL_MAX:
+        raise InvalidInput("email", f"An email address can have at most {EMAIL_MAX} characters.")
+    return email
+
+
+def password_problem(password: str) -> str | None:
+    if not _storable(password) or "\x00" in password:
+        return "The password contains characters that cannot be used (NUL or lone surrogates)."
+    if len(password) < PASSWORD_MIN:
+        return f"The password needs at least {PASSWORD_MIN} characters."
+    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        return (
+            f"The password is longer than {PASSWORD_MAX_BYTES} bytes (UTF-8), the most that "
+            "bcrypt can use; choose a shorter one."
+        )
+    return None
