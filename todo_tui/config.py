@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from dotenv import dotenv_values
 from platformdirs import user_config_path, user_data_path
@@ -102,7 +102,7 @@ def _postgres_url(parts, *, where: str, source: str) -> DatabaseURL:
     database = unquote(parts.path.lstrip("/"))
     if not database:
         raise ConfigError(f"{where} names no database (postgresql://user:password@host/DB).")
-    url = urlunsplit(("postgresql+psycopg2", parts.netloc, parts.path, parts.query, ""))
+    url = _unsplit("postgresql+psycopg2", parts.netloc, parts.path, parts.query)
     return DatabaseURL("postgresql", url, _masked(parts, "postgresql", query), source)
 
 
@@ -128,7 +128,13 @@ def _masked(parts, scheme: str, query: list[tuple[str, str]]) -> str:
         user = unquote(parts.username)
         netloc = f"{user}:***@{netloc}" if parts.password is not None else f"{user}@{netloc}"
     shown = [(k, "***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in query]
-    return urlunsplit((scheme, netloc, parts.path, urlencode(shown, safe="/*"), ""))
+    return _unsplit(scheme, netloc, parts.path, urlencode(shown, safe="/*"))
+
+
+def _unsplit(scheme: str, netloc: str, path: str, query: str) -> str:
+    # Not urlunsplit: it drops the "//" when there is no host (postgresql:///db?host=/run/pg),
+    # which SQLAlchemy then cannot parse.
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def load_settings(

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from todo_tui.config import DatabaseURL, Settings
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.models import TITLE_MAX
 
 APPLICATION_NAME = "todo-tui"
 # A liveness check only after this much idle time, not on every checkout.
@@ -88,7 +89,13 @@ def _check_liveness(dbapi_connection, record, proxy) -> None:
 
 def _sqlite_engine(database: DatabaseURL, *, echo: bool) -> Engine:
     assert database.sqlite_path is not None
-    database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseFault(
+            FaultKind.UNREACHABLE,
+            f"Cannot create the folder {database.sqlite_path.parent} ({exc.strerror}).",
+        ) from exc
     engine = sa.create_engine(
         sa.URL.create("sqlite", database=str(database.sqlite_path)),
         echo=echo,
@@ -155,6 +162,9 @@ FIELD_BY_CONSTRAINT = {
     "ck_todo_title_length": "title",
     "todo_user_id_fkey": "user_id",
 }
+# PostgreSQL names no column for a value too long for a varchar (22001), only the type: the
+# lengths that belong to one column alone (255 is both email and hashed_password).
+FIELD_BY_VARCHAR = {f"character varying({TITLE_MAX})": "title"}
 
 SCHEMA_CODES = {
     pgcodes.UNDEFINED_TABLE,
@@ -212,6 +222,8 @@ def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFa
     constraint = getattr(diag, "constraint_name", None)
     column = getattr(diag, "column_name", None)
     field = FIELD_BY_CONSTRAINT.get(constraint or "", column)
+    if field is None and code == pgcodes.STRING_DATA_RIGHT_TRUNCATION:
+        field = next((name for type_, name in FIELD_BY_VARCHAR.items() if type_ in message), None)
     if code in SCHEMA_CODES:
         return DatabaseFault(
             FaultKind.SCHEMA,

@@ -1,0 +1,91 @@
+"""Log in with email and password; ctrl+n creates an account."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
+
+from todo_tui import auth
+from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.records import UserRecord
+
+if TYPE_CHECKING:
+    from todo_tui.app import TodoApp
+
+
+class LoginScreen(Screen[None]):
+    BINDINGS = [Binding("ctrl+n", "create_account", "Create account")]
+
+    app: TodoApp
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="login-box", classes="form-box"):
+            yield Static("Log in", classes="form-title")
+            yield Label("Email")
+            yield Input(placeholder="you@example.com", id="email")
+            yield Static("", id="email-error", classes="field-error", markup=False)
+            yield Label("Password")
+            yield Input(password=True, id="password")
+            yield Static("", id="password-error", classes="field-error", markup=False)
+            yield LoadingIndicator(classes="form-busy")
+            yield Static("No account yet? Press ctrl+n to create one.", classes="form-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        show_errors(self, {})
+        self.query_one("#email", Input).focus()
+
+    @on(Input.Submitted, "#email")
+    def _next_field(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def log_in(self) -> None:
+        if self.has_class("-busy"):
+            return
+        email = self.query_one("#email", Input).value
+        password = self.query_one("#password", Input).value
+        show_errors(self, {})
+        self.set_class(True, "-busy")
+        rounds = self.app.settings.bcrypt_rounds
+
+        def work() -> UserRecord:
+            assert self.app.database is not None
+            with self.app.database.session() as session:
+                return auth.authenticate(session, email=email, password=password, rounds=rounds)
+
+        self.app.call_database(self, work, done=self._logged_in, failed=self._failed)
+
+    def _logged_in(self, user: UserRecord) -> None:
+        self.set_class(False, "-busy")
+        self.app.log_in(user)
+
+    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+        self.set_class(False, "-busy")
+        field = failure.field if failure.field in {"email", "password"} else "password"
+        show_errors(self, {field: str(failure)})
+        self.query_one(f"#{field}", Input).focus()
+
+    def action_create_account(self) -> None:
+        from todo_tui.screens.register import RegisterScreen
+
+        def created(user: UserRecord | None) -> None:
+            if user is not None:
+                self.app.log_in(user)
+
+        self.app.push_screen(RegisterScreen(), created)
+
+
+def show_errors(screen: Screen, errors: dict[str, str]) -> None:
+    """Put each message under its field (`#<field>-error`) and clear the others."""
+    for widget in screen.query(".field-error").results(Static):
+        field = (widget.id or "").removesuffix("-error")
+        widget.update(errors.get(field, ""))
+        widget.display = field in errors

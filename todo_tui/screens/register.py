@@ -1,0 +1,104 @@
+"""Create an account: email, password, confirmation; success logs straight in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
+
+from todo_tui import auth
+from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.records import UserRecord
+from todo_tui.screens.login import show_errors
+from todo_tui.validation import normalize_email, password_problem
+
+if TYPE_CHECKING:
+    from todo_tui.app import TodoApp
+
+
+class RegisterScreen(Screen[UserRecord | None]):
+    """Dismissed with the new account (already logged in), or None to go back."""
+
+    BINDINGS = [Binding("escape", "back", "Back to log in")]
+
+    app: TodoApp
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="register-box", classes="form-box"):
+            yield Static("Create account", classes="form-title")
+            yield Label("Email")
+            yield Input(placeholder="you@example.com", id="email")
+            yield Static("", id="email-error", classes="field-error", markup=False)
+            yield Label("Password (at least 8 characters)")
+            yield Input(password=True, id="password")
+            yield Static("", id="password-error", classes="field-error", markup=False)
+            yield Label("Confirm password")
+            yield Input(password=True, id="confirm")
+            yield Static("", id="confirm-error", classes="field-error", markup=False)
+            yield LoadingIndicator(classes="form-busy")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        show_errors(self, {})
+        self.query_one("#email", Input).focus()
+
+    @on(Input.Submitted, "#email")
+    def _to_password(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _to_confirm(self) -> None:
+        self.query_one("#confirm", Input).focus()
+
+    @on(Input.Submitted, "#confirm")
+    def create_account(self) -> None:
+        if self.has_class("-busy"):
+            return
+        email = self.query_one("#email", Input).value
+        password = self.query_one("#password", Input).value
+        errors = self._problems(email, password, self.query_one("#confirm", Input).value)
+        show_errors(self, errors)
+        if errors:
+            self.query_one(f"#{next(iter(errors))}", Input).focus()
+            return
+        self.set_class(True, "-busy")
+        rounds = self.app.settings.bcrypt_rounds
+
+        def work() -> UserRecord:
+            assert self.app.database is not None
+            with self.app.database.session() as session:
+                return auth.register(session, email=email, password=password, rounds=rounds)
+
+        self.app.call_database(self, work, done=self._created, failed=self._failed)
+
+    @staticmethod
+    def _problems(email: str, password: str, confirm: str) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        try:
+            normalize_email(email)
+        except InvalidInput as exc:
+            errors["email"] = exc.message
+        if problem := password_problem(password):
+            errors["password"] = problem
+        if password != confirm:
+            errors["confirm"] = "The two passwords do not match."
+        return errors
+
+    def _created(self, user: UserRecord) -> None:
+        self.dismiss(user)
+
+    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+        self.set_class(False, "-busy")
+        field = failure.field if failure.field in {"email", "password"} else "confirm"
+        show_errors(self, {field: str(failure)})
+        self.query_one(f"#{field}", Input).focus()
+
+    def action_back(self) -> None:
+        if not self.has_class("-busy"):
+            self.dismiss(None)

@@ -1,0 +1,115 @@
+"""Add or edit a todo: title with a live counter, optional multi-line description."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+from todo_tui import todos
+from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.screens.login import show_errors
+from todo_tui.validation import TITLE_MAX, title_problem
+
+if TYPE_CHECKING:
+    from todo_tui.app import TodoApp
+
+
+class TodoForm(ModalScreen[TodoRecord | None]):
+    """Saves through the database and is dismissed with the saved todo (None: cancelled).
+
+    On failure the form stays open with everything the user typed.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    app: TodoApp
+
+    def __init__(self, user: UserRecord, todo: TodoRecord | None = None) -> None:
+        super().__init__()
+        self.user = user
+        self.todo = todo
+
+    def compose(self) -> ComposeResult:
+        todo = self.todo
+        with Vertical(id="todo-form"):
+            yield Static("Edit todo" if todo else "New todo", classes="form-title")
+            with Horizontal(id="title-label-row"):
+                yield Label("Title")
+                yield Static("", id="title-counter", markup=False)
+            yield Input(todo.title if todo else "", id="title", placeholder="What needs doing?")
+            yield Static("", id="title-error", classes="field-error", markup=False)
+            yield Label("Description (optional)")
+            yield TextArea(
+                (todo.description or "") if todo else "", id="description", soft_wrap=True
+            )
+            yield Static("", id="description-error", classes="field-error", markup=False)
+            with Horizontal(id="form-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        show_errors(self, {})
+        self._count(self.query_one("#title", Input).value)
+        self.query_one("#title", Input).focus()
+
+    @on(Input.Changed, "#title")
+    def _title_changed(self, event: Input.Changed) -> None:
+        self._count(event.value)
+
+    def _count(self, value: str) -> None:
+        length = len(value.strip())
+        counter = self.query_one("#title-counter", Static)
+        counter.update(f"{length}/{TITLE_MAX}")
+        counter.set_class(length > TITLE_MAX, "-over")
+
+    @on(Input.Submitted, "#title")
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.has_class("-busy"):
+            return
+        title = self.query_one("#title", Input).value
+        description = self.query_one("#description", TextArea).text
+        if problem := title_problem(title):
+            show_errors(self, {"title": problem})
+            self.query_one("#title", Input).focus()
+            return
+        show_errors(self, {})
+        self.set_class(True, "-busy")
+        owner_id, todo = self.user.id, self.todo
+
+        def work() -> TodoRecord:
+            assert self.app.database is not None
+            with self.app.database.session() as session:
+                if todo is None:
+                    return todos.add_todo(
+                        session, owner_id=owner_id, title=title, description=description
+                    )
+                return todos.update_todo(
+                    session,
+                    owner_id=owner_id,
+                    todo_id=todo.id,
+                    title=title,
+                    description=description,
+                )
+
+        self.app.call_database(self, work, done=self.dismiss, failed=self._failed)
+
+    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+        self.set_class(False, "-busy")
+        field = failure.field if failure.field in {"title", "description"} else "title"
+        show_errors(self, {field: f"Not saved: {failure}"})
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if not self.has_class("-busy"):
+            self.dismiss(None)

@@ -1,0 +1,386 @@
+"""A virtualised, line-based list of todos (Line API, one line per todo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from operator import attrgetter
+from typing import ClassVar, Literal
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from todo_tui.records import TodoRecord
+
+FilterBy = Literal["all", "active", "done"]
+SortBy = Literal["newest", "oldest", "title", "updated"]
+
+_MARK_WIDTH = 3  # "[x]": the clickable toggle area
+_TIME_COL = 10  # widest relative time is an ISO date
+_ELLIPSIS = "…"
+
+# C0 -> visible "control pictures"; DEL, C1, bidi overrides and line separators
+# -> U+FFFD, because any of them could move the terminal cursor or reorder text.
+_SANITIZE: dict[int, int] = {c: 0x2400 + c for c in range(0x20)}
+_SANITIZE[0x7F] = 0x2421
+_SANITIZE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
+_SANITIZE.update({c: 0xFFFD for c in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF)})
+_SANITIZE.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def sanitize(text: str) -> str:
+    """Make user text safe to put on one terminal line, keeping it readable."""
+    return text.translate(_SANITIZE)
+
+
+def first_line(text: str | None) -> str:
+    """The first non-blank line of a description (a single-line preview)."""
+    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+
+
+def fit(text: str, width: int) -> str:
+    """Crop `text` to at most `width` cells, ending with an ellipsis if cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    # set_cell_size pads a split wide char with a space, so the result is exact.
+    return set_cell_size(text, width - 1) + _ELLIPSIS
+
+
+def relative_time(then: datetime, now: datetime) -> str:
+    """Compact "updated" label, at most 10 cells."""
+    seconds = (now - then).total_seconds()
+    if -60 < seconds < 60:
+        return "just now"
+    if 0 < seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if 0 < seconds < 86400:
+        return f"{int(seconds // 3600)}h ago"
+    if 0 < seconds < 30 * 86400:
+        return f"{int(seconds // 86400)}d ago"
+    # Old (or clock-skewed future) times are clearer as an absolute date.
+    return then.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+class _Entry:
+    """A record plus everything filtering/sorting needs, computed once."""
+
+    __slots__ = ("cache", "haystack", "k_created", "k_title", "k_updated", "record")
+
+    def __init__(self, record: TodoRecord) -> None:
+        self.record = record
+        title_key = record.title.casefold()
+        self.haystack = f"{title_key}\0{(record.description or '').casefold()}"
+        self.k_created = (record.created_at.timestamp(), record.id)
+        self.k_updated = (record.updated_at.timestamp(), record.id)
+        self.k_title = (title_key, record.id)
+        self.cache: tuple[tuple[object, ...], Strip] | None = None
+
+
+_SORTS: dict[str, tuple[Callable[[_Entry], tuple[object, ...]], bool]] = {
+    "newest": (attrgetter("k_created"), True),
+    "oldest": (attrgetter("k_created"), False),
+    "title": (attrgetter("k_title"), False),
+    "updated": (attrgetter("k_updated"), True),
+}
+
+
+class _TableMessage(Message):
+    # Set before posting so `@on(TodoTable.X, "#selector")` can match the table.
+    table: TodoTable | None = None
+
+    @property
+    def control(self) -> TodoTable | None:
+        return self.table
+
+
+class TodoTable(ScrollView, can_focus=True):
+    """One line per todo; only the visible lines are ever rendered."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_by(-1)", "Up", show=False),
+        Binding("down", "cursor_by(1)", "Down", show=False),
+        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
+        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
+        Binding("home", "cursor_first", "First", show=False),
+        Binding("end", "cursor_last", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        f"todo-table--{part}" for part in ("cursor", "done", "description", "time", "hint")
+    }
+
+    DEFAULT_CSS = """
+    TodoTable {
+        height: 1fr;
+        overflow-x: hidden;
+        background: $surface;
+        & > .todo-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .todo-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .todo-table--done { color: $text-muted; text-style: strike; }
+        & > .todo-table--description, & > .todo-table--time { color: $text-muted; }
+        & > .todo-table--hint { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    class ToggleClicked(_TableMessage):
+        """The user clicked the done mark of a todo."""
+
+        def __init__(self, todo_id: int) -> None:
+            super().__init__()
+            self.todo_id = todo_id
+
+    class CursorMoved(_TableMessage):
+        """The todo under the cursor changed (another todo, new content, or None)."""
+
+        def __init__(self, todo: TodoRecord | None) -> None:
+            super().__init__()
+            self.todo = todo
+
+    # Re-filtering is synchronous: the watchers rebuild the visible order at once.
+    filter_by: reactive[FilterBy] = reactive("all", init=False)
+    sort_by: reactive[SortBy] = reactive("newest", init=False)
+    query: reactive[str] = reactive("", init=False)
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._entries: dict[int, _Entry] = {}
+        self._rows: list[_Entry] = []
+        self._row_of: dict[int, int] = {}
+        self._cursor = 0
+        self._done = 0
+        self._last_posted: TodoRecord | None = None
+        self._style_gen = 0
+
+    # Mutators only touch `_entries` or options: `_rebuild` still sees the old rows,
+    # so it can find the todo that was under the cursor.
+
+    def set_todos(self, records: Iterable[TodoRecord]) -> None:
+        self._entries = {r.id: _Entry(r) for r in records}
+        self._done = sum(e.record.is_completed for e in self._entries.values())
+        self._rebuild()
+
+    def upsert(self, record: TodoRecord) -> None:
+        old = self._entries.get(record.id)
+        self._done += record.is_completed - (old.record.is_completed if old else 0)
+        self._entries[record.id] = _Entry(record)
+        self._rebuild()
+
+    def remove(self, todo_id: int) -> None:
+        if (old := self._entries.pop(todo_id, None)) is not None:
+            self._done -= old.record.is_completed
+            self._rebuild()
+
+    def get(self, todo_id: int) -> TodoRecord | None:
+        entry = self._entries.get(todo_id)
+        return entry.record if entry else None
+
+    def validate_filter_by(self, value: FilterBy) -> FilterBy:
+        if value not in ("all", "active", "done"):
+            raise ValueError(f"invalid filter: {value!r}")
+        return value
+
+    def validate_sort_by(self, value: SortBy) -> SortBy:
+        if value not in _SORTS:
+            raise ValueError(f"invalid sort: {value!r}")
+        return value
+
+    def _watch_filter_by(self) -> None:
+        self._rebuild()
+
+    _watch_sort_by = _watch_query = _watch_filter_by
+
+    @property
+    def cursor_todo(self) -> TodoRecord | None:
+        return self._rows[self._cursor].record if self._rows else None
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return len(self._entries) - self._done, self._done
+
+    @property
+    def visible_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def total_count(self) -> int:
+        return len(self._entries)
+
+    def move_cursor_to(self, todo_id: int) -> None:
+        row = self._row_of.get(todo_id)
+        if row is not None:
+            self._move_cursor(row)
+
+    def _rebuild(self) -> None:
+        """Re-filter and re-sort, keeping the cursor on its todo if still visible."""
+        anchor = self.cursor_todo
+        rows = list(self._entries.values())
+        if self.filter_by != "all":
+            want_done = self.filter_by == "done"
+            rows = [e for e in rows if e.record.is_completed == want_done]
+        if query := self.query.casefold():
+            rows = [e for e in rows if query in e.haystack]
+        key, reverse = _SORTS[self.sort_by]
+        rows.sort(key=key, reverse=reverse)
+        self._rows = rows
+        self._row_of = {e.record.id: i for i, e in enumerate(rows)}
+        row = self._row_of.get(anchor.id) if anchor is not None else None
+        # Otherwise the row that took the old cursor's place keeps the user's position.
+        self._cursor = row if row is not None else max(0, min(self._cursor, len(rows) - 1))
+        self.virtual_size = Size(0, len(rows))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._post_cursor_moved()
+
+    def _move_cursor(self, row: int) -> None:
+        if not self._rows:
+            return
+        row = max(0, min(row, len(self._rows) - 1))
+        old, self._cursor = self._cursor, row
+        if old != row:
+            self.refresh_line(old)
+            self.refresh_line(row)
+        self._scroll_cursor_into_view()
+        self._post_cursor_moved()
+
+    def _post_cursor_moved(self) -> None:
+        todo = self.cursor_todo
+        if todo != self._last_posted:
+            self._last_posted = todo
+            self._post(self.CursorMoved(todo))
+
+    def _post(self, message: _TableMessage) -> None:
+        message.table = self
+        self.post_message(message)
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0 or not self._rows:
+            return
+        top = self.scroll_offset.y
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + height:
+            self.scroll_to(y=self._cursor - height + 1, animate=False)
+
+    def action_cursor_by(self, delta: int) -> None:
+        self._move_cursor(self._cursor + delta)
+
+    def action_cursor_page(self, direction: int) -> None:
+        # One line of overlap keeps context, as in most pagers.
+        self._move_cursor(
+            self._cursor + direction * max(1, self.scrollable_content_region.height - 1)
+        )
+
+    def action_cursor_first(self) -> None:
+        self._move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self._move_cursor(len(self._rows) - 1)
+
+    def on_mount(self) -> None:
+        # Relative times drift; a cheap periodic repaint keeps them honest.
+        self.set_interval(30, self.refresh)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_cursor_into_view()
+
+    def notify_style_update(self) -> None:
+        self._style_gen += 1
+        super().notify_style_update()
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = offset.y + self.scroll_offset.y
+        if not 0 <= row < len(self._rows):
+            return
+        event.stop()
+        self._move_cursor(row)
+        if offset.x < _MARK_WIDTH:
+            self._post(self.ToggleClicked(self._rows[row].record.id))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = y + self.scroll_offset.y
+        if not self._rows and y == 0:
+            return self._render_hint(width)
+        if not 0 <= row < len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        entry = self._rows[row]
+        is_cursor = row == self._cursor
+        when = relative_time(entry.record.updated_at, self._now())
+        # has_focus: the cursor style depends on :focus, and Textual repaints on blur.
+        key = (width, is_cursor, self.has_focus, when, self._style_gen)
+        if entry.cache is not None and entry.cache[0] == key:
+            return entry.cache[1]
+        strip = self._render_entry(entry.record, width, is_cursor, when)
+        entry.cache = (key, strip)
+        return strip
+
+    def _style(self, *classes: str) -> Style:
+        return self.get_visual_style(*classes).rich_style
+
+    def _render_entry(self, record: TodoRecord, width: int, is_cursor: bool, when: str) -> Strip:
+        row = ("todo-table--cursor",) if is_cursor else ()
+        # Strike only the title: struck padding would draw a line across the row.
+        plain = self._style(*row)
+        title_style = self._style("todo-table--done", *row) if record.is_completed else plain
+        right = " " + when.rjust(_TIME_COL)
+        if width < _MARK_WIDTH + 1 + len(right) + 1:
+            right = " " + when  # too narrow for the column: keep only the time
+        avail = max(0, width - _MARK_WIDTH - 1 - cell_len(right))
+        title = sanitize(record.title)
+        segments = [Segment("[x] " if record.is_completed else "[ ] ", plain)]
+        if cell_len(title) >= avail:
+            title, desc = fit(title, avail), ""
+        else:
+            rest = avail - cell_len(title)
+            desc = fit(sanitize(first_line(record.description)), rest - 2)
+        segments.append(Segment(title, title_style))
+        used = cell_len(title)
+        if desc:
+            segments.append(Segment("  ", plain))
+            segments.append(Segment(desc, self._style(*row, "todo-table--description")))
+            used += 2 + cell_len(desc)
+        segments.append(Segment(" " * (avail - used), plain))
+        segments.append(Segment(right, self._style(*row, "todo-table--time")))
+        return Strip(segments).adjust_cell_length(width, plain)
+
+    def _render_hint(self, width: int) -> Strip:
+        if not self._entries:
+            hint = "No todos yet: press a to add one."
+        elif self.query:
+            scope = "" if self.filter_by == "all" else f"{self.filter_by} "
+            hint = f'No {scope}todos match "{sanitize(self.query)}".'
+        else:
+            hint = f"No {self.filter_by} todos."
+        style = self._style("todo-table--hint")
+        return Strip([Segment(fit(hint, width), style)]).adjust_cell_length(width, style)
