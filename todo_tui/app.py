@@ -62,7 +62,8 @@ class DatabaseThread:
 class TodoApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "todo-tui"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Works on every screen; the screens show it (or their own quit key) in the footer.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
 
     def __init__(
         self,

@@ -62,13 +62,13 @@ class SchemaStatus:
                 return f"The database is up to date (revision {self.head})."
             case SchemaState.BEHIND:
                 return (
-                    f"The database is at revision {current}; {len(self.pending)} migration(s) "
+                    f"The database is at revision {current}; {_migrations(self.pending)} "
                     f"to apply to reach {self.head}."
                 )
             case SchemaState.EMPTY:
                 return (
-                    "The database has no todo-tui tables yet; "
-                    f"{len(self.pending)} migration(s) create them."
+                    f"The database has no todo-tui tables yet: {_migrations(self.pending)} "
+                    "will create them."
                 )
             case SchemaState.UNVERSIONED if self.adoptable:
                 return (
@@ -89,6 +89,10 @@ class SchemaStatus:
                 )
             case _:
                 return self.fault.sentence if self.fault else "The database cannot be reached."
+
+
+def _migrations(pending: tuple[Revision, ...]) -> str:
+    return "1 migration" if len(pending) == 1 else f"{len(pending)} migrations"
 
 
 def migrations_dir() -> Path:
@@ -259,7 +263,8 @@ def upgrade_to_head(
     config = alembic_config(script_location)
 
     def on_version_apply(*, ctx, step, heads, run_args) -> None:
-        if progress is not None and step.is_upgrade:
+        # Adopting stamps a revision: nothing is applied, so nothing is reported.
+        if progress is not None and step.is_upgrade and not step.is_stamp:
             revision = step.up_revision
             progress(Revision(revision.revision, (revision.doc or "").strip()))
 

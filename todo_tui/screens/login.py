@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 
 class LoginScreen(Screen[None]):
-    BINDINGS = [Binding("ctrl+n", "create_account", "Create account")]
+    BINDINGS = [
+        Binding("ctrl+n", "create_account", "Create account"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
     app: TodoApp
 

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 class RegisterScreen(Screen[UserRecord | None]):
     """Dismissed with the new account (already logged in), or None to go back."""
 
-    BINDINGS = [Binding("escape", "back", "Back to log in")]
+    BINDINGS = [
+        Binding("escape", "back", "Back to log in"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
     app: TodoApp
 

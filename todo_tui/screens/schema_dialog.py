@@ -120,6 +120,7 @@ class SchemaDialog(ModalScreen[bool]):
             upgrade.label = "Retry"
             upgrade.focus()
 
+    @on(Button.Pressed, "#quit")
     def action_quit(self) -> None:
         if not self.has_class("-busy"):
             self.dismiss(False)

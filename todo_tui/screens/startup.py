@@ -34,6 +34,7 @@ class StartupScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "retry", "Retry", show=False),
         Binding("q,escape", "app.quit", "Quit", show=False),
+        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     app: TodoApp

@@ -36,7 +36,9 @@ class TodoListScreen(Screen[None]):
     BINDINGS = [
         Binding("a", "add", "Add", tooltip="Add a todo"),
         Binding("e,enter", "edit", "Edit", tooltip="Edit the selected todo"),
-        Binding("space", "toggle", "Done", tooltip="Mark the selected todo done or not done"),
+        Binding(
+            "space", "toggle", "Done", key_display="␣", tooltip="Mark the selected todo done or not"
+        ),
         Binding("d", "delete", "Delete", tooltip="Delete the selected todo"),
         Binding("u", "undo", "Undo", tooltip="Undo the last delete or done change"),
         Binding("slash", "search", "Search", tooltip="Search titles and descriptions"),
@@ -44,9 +46,10 @@ class TodoListScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by newest, oldest, title or updated"),
         Binding("r", "reload", "Reload", tooltip="Reload the list from the database"),
         Binding("ctrl+l", "log_out", "Log out", tooltip="Log out"),
-        Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui", show=False),
+        Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui"),
+        Binding("escape", "close_search", "Clear search", tooltip="Clear and close the search"),
     ]
-    PALETTE_BINDINGS = BINDINGS
+    PALETTE_BINDINGS = [b for b in BINDINGS if b.action != "close_search"]
 
     app: TodoApp
 
@@ -218,6 +221,7 @@ class TodoListScreen(Screen[None]):
         search = self.query_one("#search", Input)
         search.display = True
         search.focus()
+        self.refresh_bindings()
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -228,12 +232,16 @@ class TodoListScreen(Screen[None]):
     def _search_done(self) -> None:
         self.table.focus()
 
-    def key_escape(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_search":
+            return self.query_one("#search", Input).display
+        return True
+
+    def action_close_search(self) -> None:
         search = self.query_one("#search", Input)
-        if search.display:
-            search.value = ""
-            search.display = False
-            self.table.focus()
+        search.value = ""
+        search.display = False
+        self.table.focus()
 
     def action_log_out(self) -> None:
         self.app.open_login()

@@ -1,0 +1,272 @@
+"""What each screen looks like: SVG snapshots at 100x30 with fixed data and a fixed clock.
+
+Rendering does not depend on the database, so these run on SQLite files at fixed paths
+(the path is on screen); the journeys in test_journey.py cover both databases.
+`pytest --snapshot-update` rewrites the SVGs: look at every changed one before committing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel
+from textual.widgets import Input, TextArea
+
+from tests.pilot import FIXED_NOW, fill, log_in, make_app, settle
+from todo_tui import auth
+from todo_tui.config import load_settings
+from todo_tui.db import Database
+from todo_tui.models import Todo
+from todo_tui.schema import Revision, SchemaState, SchemaStatus, upgrade_to_head
+from todo_tui.screens.schema_dialog import SchemaDialog
+
+SIZE = (100, 30)
+SNAPSHOT_DIR = Path(tempfile.gettempdir()) / "todo-tui-snapshots"
+NEON_URL = (
+    "postgresql://alice:s3cr3t-Passw0rd@ep-cool-meadow-123456.us-east-2.aws.neon.tech/neondb"
+    "?sslmode=require&channel_binding=require"
+)
+PASSWORD = "correct horse"
+LONG_TITLE = (
+    "Write the quarterly report for the board, with the appendix on cloud costs, the hiring "
+    "plan and the office move"
+)
+SEED = [  # title, description, done, age of created_at, age of updated_at
+    ("Call mum", None, False, timedelta(minutes=2), timedelta(seconds=20)),
+    (
+        "Buy oat milk 🥛 and 🍞",
+        "From the corner shop\nnot the big one",
+        False,
+        timedelta(hours=1),
+        timedelta(minutes=5),
+    ),
+    (LONG_TITLE, "Draft first, numbers later", False, timedelta(days=1), timedelta(hours=3)),
+    (
+        "日本語のタイトル：幅の広い文字",  # noqa: RUF001 - wide punctuation on purpose
+        "全角テキスト",
+        True,
+        timedelta(days=3),
+        timedelta(days=2),
+    ),
+    (
+        "[bold red]x[/] is not markup",
+        "[@click=app.quit]y[/] neither",
+        True,
+        timedelta(days=60),
+        timedelta(days=40),
+    ),
+]
+
+
+def fixed_database(name: str) -> Database:
+    """A fresh SQLite file at a path that is the same on every run (it is on screen)."""
+    SNAPSHOT_DIR.mkdir(exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{SNAPSHOT_DIR / name}.db{suffix}").unlink(missing_ok=True)
+    settings = replace(
+        load_settings(database_url=f"sqlite:///{SNAPSHOT_DIR / name}.db", environ={}),
+        bcrypt_rounds=4,
+    )
+    return Database(settings)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    return tmp_path / "config"
+
+
+@pytest.fixture
+def seeded() -> Database:
+    database = fixed_database("seeded")
+    upgrade_to_head(database)
+    with database.session() as session:
+        user = auth.register(session, email="alice@example.com", password=PASSWORD, rounds=4)
+        for title, description, done, created, updated in SEED:
+            session.add(
+                Todo(
+                    title=title,
+                    description=description,
+                    is_completed=done,
+                    user_id=user.id,
+                    created_at=FIXED_NOW - created,
+                    updated_at=FIXED_NOW - updated,
+                )
+            )
+        session.commit()
+    yield database
+    database.dispose()
+
+
+def no_blink(pilot) -> None:
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+
+
+def app_for(database: Database, config_dir: Path):
+    return make_app(database.settings, config_dir, clock=lambda: FIXED_NOW)
+
+
+class TestStartupScreen:
+    def test_connecting(self, snap_compare, config_dir):
+        settings = load_settings(database_url=NEON_URL, environ={})
+        app = make_app(settings, config_dir)
+        gate = threading.Event()  # holds the database thread: the check stays pending
+        app._database_thread.submit(gate.wait)
+        try:
+            assert snap_compare(app, terminal_size=SIZE)
+        finally:
+            gate.set()
+
+    def test_connection_error(self, snap_compare, config_dir):
+        settings = load_settings(
+            database_url="postgresql://alice:s3cr3t@127.0.0.1:1/neondb", environ={}
+        )
+        app = make_app(settings, config_dir)
+        assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+class TestSchemaDialog:
+    def test_empty_database(self, snap_compare, config_dir):
+        app = app_for(fixed_database("empty"), config_dir)
+        assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+    def test_behind(self, snap_compare, config_dir):
+        # Only one revision ships so far: the dialog is shown with a "behind" status.
+        database = fixed_database("behind")
+        app = app_for(database, config_dir)
+        status = SchemaStatus(
+            SchemaState.BEHIND,
+            head="0002",
+            current=("0001",),
+            pending=(Revision("0002", "add a version to todo"),),
+        )
+
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.app.switch_screen(SchemaDialog(status))
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+    def test_ahead(self, snap_compare, config_dir):
+        database = fixed_database("ahead")
+        upgrade_to_head(database)
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff9999'")
+        assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
+
+    def test_unversioned_adoptable(self, snap_compare, config_dir):
+        database = fixed_database("unversioned")
+        SQLModel.metadata.create_all(database.engine)  # the old way, on purpose
+        assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
+
+
+class TestLoginScreen:
+    def test_empty(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_wrong_password(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await settle(pilot)
+            await log_in(pilot, "alice@example.com", "not the password")
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+class TestRegisterScreen:
+    def test_validation_messages(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+n")
+            await fill(pilot, "#email", "alice@")
+            await fill(pilot, "#password", "short")
+            await fill(pilot, "#confirm", "shorter")
+            await pilot.press("enter")
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+async def logged_in(pilot) -> None:
+    await settle(pilot)
+    await log_in(pilot, "alice@example.com", PASSWORD)
+
+
+class TestTodoListScreen:
+    def test_empty(self, snap_compare, seeded, config_dir):
+        with seeded.session() as session:
+            auth.register(session, email="bob@example.com", password=PASSWORD, rounds=4)
+
+        async def run_before(pilot):
+            await settle(pilot)
+            await log_in(pilot, "bob@example.com", PASSWORD)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_mixed(self, snap_compare, seeded, config_dir):
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=logged_in)
+
+    def test_search(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("slash")
+            await fill(pilot, "#search", "MILK")
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_filter_done(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("f", "f")
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+class TestTodoForm:
+    def test_title_too_long(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("a")
+            await fill(pilot, "#title", "x" * 201)
+            pilot.app.screen.query_one("#description", TextArea).text = "Some notes"
+            await pilot.press("enter")
+            await pilot.pause()
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_edit(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("down", "e")
+            await pilot.pause()
+            pilot.app.screen.query_one("#title", Input).cursor_position = 0
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+class TestConfirmDialog:
+    def test_delete(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("d")
+            await pilot.pause()
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+def teardown_module() -> None:
+    shutil.rmtree(SNAPSHOT_DIR, ignore_errors=True)
