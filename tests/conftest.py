@@ -9,18 +9,22 @@ TODO_TUI_REQUIRE_POSTGRES=1 (CI) the run fails instead.
 from __future__ import annotations
 
 import os
+import shutil
+import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from todo_tui.config import Settings, load_settings
 from todo_tui.db import Database
-from todo_tui.schema import upgrade_to_head
+from todo_tui.schema import alembic_config, migrations_dir, upgrade_to_head
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")
@@ -150,9 +154,117 @@ def migrated_database(databases: DatabaseFactory) -> Database:
     return databases.migrated()
 
 
+@pytest.fixture(scope="module")
+def postgres_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    """For tests about PostgreSQL alone (server connections, wire round trips)."""
+    factory = DatabaseFactory("postgresql", tmp_path_factory.mktemp("postgresql-only"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def postgres_database(postgres_databases: DatabaseFactory) -> Database:
+    return postgres_databases.migrated()
+
+
 @pytest.fixture
 def database(migrated_database: Database) -> Database:
     with migrated_database.engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM todo")
         connection.exec_driver_sql('DELETE FROM "user"')
     return migrated_database
+
+
+# ---------------------------------------------------------------------------------------
+# Schema tests: a dump of everything a database holds, and copies of the migrations.
+
+
+def dump_database(database: Database) -> dict[str, Any]:
+    """Every schema object, the alembic_version rows and our tables' rows, for comparisons.
+
+    PostgreSQL: the catalog of the public schema. SQLite: sqlite_master. Reads only.
+    """
+    with database.engine.connect() as connection:
+        run = connection.exec_driver_sql
+        if database.dialect == "sqlite":
+            objects = sorted(run("SELECT type, name, tbl_name, sql FROM sqlite_master").all())
+            tables = {row[1] for row in objects if row[0] == "table"}
+        else:
+            objects = sorted(
+                run(
+                    "SELECT c.relname, c.relkind::text, "
+                    "coalesce(pg_get_indexdef(c.oid), ''), "
+                    "coalesce((SELECT string_agg(conname || ' ' || pg_get_constraintdef(k.oid), "
+                    "'; ' ORDER BY conname) FROM pg_constraint k WHERE k.conrelid = c.oid), ''), "
+                    "coalesce((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod)"
+                    " || ' ' || attnotnull::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid)"
+                    ", ''), '; ' ORDER BY attnum) FROM pg_attribute a LEFT JOIN pg_attrdef d "
+                    "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = c.oid "
+                    "AND a.attnum > 0 AND NOT a.attisdropped), '') "
+                    "FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
+                ).all()
+            )
+            tables = {row[0] for row in objects if row[1] == "r"}
+        rows = {
+            table: sorted(
+                tuple(str(value) for value in row) for row in run(f'SELECT * FROM "{table}"').all()
+            )
+            for table in sorted(tables & {"alembic_version", "user", "todo", "sqlite_sequence"})
+        }
+        connection.rollback()
+    return {"objects": objects, "rows": rows}
+
+
+@pytest.fixture
+def dump() -> Callable[[Database], dict[str, Any]]:
+    """`dump(database)`: see dump_database."""
+    return dump_database
+
+
+REVISION_TEMPLATE = '''"""{message}
+
+Revision ID: {revision}
+Revises: {down_revision}
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down_revision}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''
+
+
+@pytest.fixture
+def make_migrations(tmp_path: Path) -> Callable[..., Path]:
+    """`make_migrations((id, message, upgrade_body[, downgrade_body]), ...)`: a copy of the
+    migrations directory with these revisions appended after the real head, in order."""
+
+    def make(*revisions: tuple[str, ...]) -> Path:
+        target = tmp_path / f"migrations_{uuid.uuid4().hex[:8]}"
+        shutil.copytree(migrations_dir(), target, ignore=shutil.ignore_patterns("__pycache__"))
+        down = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        for revision, message, upgrade, *rest in revisions:
+            downgrade = rest[0] if rest else "pass"
+            text = REVISION_TEMPLATE.format(
+                message=message,
+                revision=revision,
+                down_revision=down,
+                upgrade=textwrap.indent(textwrap.dedent(upgrade).strip(), "    "),
+                downgrade=textwrap.indent(textwrap.dedent(downgrade).strip(), "    "),
+            )
+            (target / "versions" / f"{revision}_extra.py").write_text(text)
+            down = revision
+        return target
+
+    return make

@@ -109,10 +109,9 @@ def terminate(admin: Database, pid: int) -> None:
 
 
 @pytest.fixture
-def postgres(database: Database) -> Database:
-    if database.dialect != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no server connections to lose or ping")
-    return database
+def postgres(postgres_database: Database) -> Database:
+    """Server connections to lose or ping: PostgreSQL alone has them."""
+    return postgres_database
 
 
 # ---------------------------------------------------------------------------------------
@@ -470,18 +469,16 @@ def test_killed_idle_connection_is_replaced_once_idle_past_ping_after_idle(
         assert db.engine.pool.checkedout() == 0
 
 
-def test_killed_connection_without_a_ping_fails_once_then_recovers(postgres: Database) -> None:
+def test_connection_killed_while_idle_is_replaced_without_a_ping(postgres: Database) -> None:
+    """Within PING_AFTER_IDLE no ping is sent, yet the dead connection is never used: a
+    terminated backend leaves bytes on the socket, which the checkout sees for free."""
     assert todo_tui.db.PING_AFTER_IDLE == 30.0
     with fresh(postgres) as db:
         with db.engine.connect() as connection:
             old_pid = backend_pid(connection)
         terminate(postgres, old_pid)
-        # Within PING_AFTER_IDLE nothing checks the connection, so the dead one is used...
-        fault = fault_of(db, lambda c: c.exec_driver_sql("SELECT 1"))
-        assert fault.kind == FaultKind.UNREACHABLE
-        assert fault.sentence == "The connection to the database was lost."
-        # ...and the pool, invalidated by that, connects anew for the next action.
         with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
             assert backend_pid(connection) != old_pid
 
 

@@ -11,15 +11,18 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from asyncio import Future
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.signal import Signal
 
 from todo_tui import preferences
 from todo_tui.config import Settings
@@ -78,6 +81,10 @@ class TodoApp(App[None]):
         self.user: UserRecord | None = None
         self._database_thread = DatabaseThread()
         self._pending: set[Future] = set()
+        self.last_input = time.monotonic()
+        # Published on every key press and click: screens that paused work while the user
+        # was away (the change feed) resume on it.
+        self.input_signal: Signal[None] = Signal(self, "input")
 
     def on_mount(self) -> None:
         theme = preferences.load(self.settings.config_dir).get("theme")
@@ -85,6 +92,16 @@ class TodoApp(App[None]):
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(StartupScreen())
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_input = time.monotonic()
+            self.input_signal.publish(None)
+        await super().on_event(event)
+
+    def idle_for(self) -> float:
+        """Seconds since the last key press or click."""
+        return time.monotonic() - self.last_input
 
     def _remember_theme(self, theme: Any) -> None:
         preferences.save(self.settings.config_dir, theme=self.theme)

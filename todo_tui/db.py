@@ -3,17 +3,27 @@
 PostgreSQL connections run in autocommit: every action is a single statement, so it costs
 one round trip (psycopg2 would otherwise send BEGIN and COMMIT as round trips of their own).
 Work that needs a transaction (migrations, see schema.py) asks for one explicitly.
+
+No call waits for the server for ever: the server cancels a statement after
+`statement_timeout`, and psycopg2 waits for an answer through `_wait_with_deadline`, which
+gives up (and drops the connection) when the server or the network stops answering.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
+import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import psycopg2
 import psycopg2.errorcodes as pgcodes
+import psycopg2.extensions as pgext
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -22,7 +32,7 @@ from sqlmodel import Session
 
 from todo_tui.config import DatabaseURL, Settings
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
-from todo_tui.models import TITLE_MAX
+from todo_tui.validation import TITLE_MAX
 
 APPLICATION_NAME = "todo-tui"
 # A liveness check only after this much idle time, not on every checkout.
@@ -30,6 +40,9 @@ PING_AFTER_IDLE = 30.0
 # Neon suspends an idle compute after 5 minutes and its connections die with it.
 RECONNECT_AFTER_IDLE = 240.0
 SQLITE_BUSY_TIMEOUT = 30.0
+# How much longer than the server's statement timeout the client waits for an answer.
+ANSWER_GRACE = 2.0
+T = TypeVar("T")
 
 
 def create_db_engine(settings: Settings) -> Engine:
@@ -41,18 +54,21 @@ def create_db_engine(settings: Settings) -> Engine:
 
 def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engine:
     url = sa.make_url(database.url)
-    connect_args = {
-        key: value
-        for key, value in {
-            "connect_timeout": timeout,
-            "application_name": APPLICATION_NAME,
-            "keepalives": 1,
-            "keepalives_idle": 30,
-            "keepalives_interval": 10,
-            "keepalives_count": 3,
-        }.items()
-        if key not in url.query  # what the URL says wins
+    defaults = {
+        "connect_timeout": timeout,
+        "application_name": APPLICATION_NAME,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
     }
+    if not is_pooler(url.host):  # Neon's pooler refuses startup options
+        defaults["options"] = f"-c statement_timeout={timeout * 1000}"
+    connect_args = {k: v for k, v in defaults.items() if k not in url.query}  # the URL wins
+    connect_args["connection_factory"] = _deadline_connection(
+        connect_limit=timeout, answer_limit=timeout + ANSWER_GRACE
+    )
+    pgext.set_wait_callback(_wait_with_deadline)
     engine = sa.create_engine(
         url,
         echo=echo,
@@ -68,6 +84,65 @@ def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engi
     return engine
 
 
+def is_pooler(host: str | None) -> bool:
+    """Neon's pooled endpoints have "-pooler" in the host name (PgBouncer, transaction mode)."""
+    return bool(host) and "-pooler" in host.split(".", 1)[0]
+
+
+class DeadlineConnection(pgext.connection):
+    """A psycopg2 connection that knows how long to wait for the server."""
+
+    connect_limit: float = 10.0
+    answer_limit: float = 12.0
+
+
+def _deadline_connection(*, connect_limit: float, answer_limit: float) -> type:
+    attributes = {"connect_limit": connect_limit, "answer_limit": answer_limit}
+    return type("DeadlineConnection", (DeadlineConnection,), attributes)
+
+
+def _wait_with_deadline(connection) -> None:
+    """psycopg2's wait callback: like its default wait, but never for ever.
+
+    Past the deadline the socket is shut down, so psycopg2 marks the connection broken
+    (SQLAlchemy then replaces it) and the call fails with a "timed out" error.
+    """
+    setting_up = connection.status == pgext.STATUS_SETUP
+    limit = getattr(connection, "connect_limit" if setting_up else "answer_limit", 30.0)
+    deadline = time.monotonic() + limit
+    while True:
+        state = connection.poll()
+        if state == pgext.POLL_OK:
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            _shut_down(connection.fileno())
+            with contextlib.suppress(psycopg2.Error):
+                connection.poll()  # psycopg2 notices the closed socket: the connection is bad
+            raise psycopg2.OperationalError(
+                f"timed out: the server did not answer within {limit:g} s"
+            )
+        if state == pgext.POLL_READ:
+            select.select([connection.fileno()], [], [], remaining)
+        else:
+            select.select([], [connection.fileno()], [], remaining)
+
+
+def _shut_down(fileno: int) -> None:
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fileno)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _has_pending_input(dbapi_connection) -> bool:
+    """An idle connection with bytes to read was closed by the server (a terminated backend,
+    a suspended Neon compute): it says so before going, at no cost of a round trip."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg2.Error):
+        return True
+    return bool(readable)
+
+
 def _remember_checkin(dbapi_connection, record) -> None:
     record.info["idle_since"] = time.monotonic()
 
@@ -77,6 +152,8 @@ def _check_liveness(dbapi_connection, record, proxy) -> None:
     if idle_since is None:
         return
     idle = time.monotonic() - idle_since
+    if _has_pending_input(dbapi_connection):
+        raise DisconnectionError("the server closed the connection while it was idle")
     if idle > RECONNECT_AFTER_IDLE:
         raise DisconnectionError("idle past the server's suspend timeout")
     if idle > PING_AFTER_IDLE:
@@ -148,6 +225,19 @@ class Database:
         with self.faults(), Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    def run(self, work: Callable[[Session], T], *, retry: bool = False) -> T:
+        """`work` in a fresh session. With `retry`, a connection lost on the way is retried
+        once on a new connection: for reads, and for writes that are safe to repeat (the
+        versioned updates in todos.py recognise their own earlier success)."""
+        try:
+            with self.session() as session:
+                return work(session)
+        except DatabaseFault as fault:
+            if not (retry and fault.kind is FaultKind.CONNECTION_LOST):
+                raise
+        with self.session() as session:
+            return work(session)
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -203,6 +293,10 @@ def classify(exc: BaseException, database: DatabaseURL) -> DatabaseFault | None:
             FaultKind.REJECTED, "Text contains characters that cannot be stored (lone surrogates)."
         )
     if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated and "timed out" not in str(exc.orig):
+            return DatabaseFault(
+                FaultKind.CONNECTION_LOST, "The connection to the database was lost."
+            )
         exc = exc.orig if exc.orig is not None else exc
     if isinstance(exc, psycopg2.Error):
         return _classify_postgres(exc, database)

@@ -19,6 +19,7 @@ class InvalidInput(Exception):
 
 class FaultKind(StrEnum):
     UNREACHABLE = "unreachable"
+    CONNECTION_LOST = "connection lost"
     AUTHENTICATION = "authentication failed"
     SSL_REQUIRED = "SSL required"
     TIMED_OUT = "timed out"
@@ -41,6 +42,7 @@ class DatabaseFault(Exception):
     def is_connection_problem(self) -> bool:
         return self.kind in {
             FaultKind.UNREACHABLE,
+            FaultKind.CONNECTION_LOST,
             FaultKind.AUTHENTICATION,
             FaultKind.SSL_REQUIRED,
             FaultKind.TIMED_OUT,

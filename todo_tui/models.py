@@ -46,6 +46,12 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _length_check(column: str, limit: int) -> sa.CheckConstraint:
+    # SQLite ignores varchar lengths; PostgreSQL enforces them itself and gets no CHECK.
+    check = sa.CheckConstraint(f"length({column}) <= {limit}", name=f"{column}_length")
+    return check.ddl_if(dialect="sqlite")
+
+
 def _timestamp_column(*, moves_on_update: bool = False) -> sa.Column:
     return sa.Column(
         UTCDateTime(),
@@ -59,6 +65,8 @@ class User(SQLModel, table=True):
     __tablename__ = "user"
     __table_args__ = (
         sa.Index("idx_user_email_unique", "email", unique=True),
+        _length_check("email", EMAIL_MAX),
+        _length_check("hashed_password", PASSWORD_HASH_MAX),
         {"sqlite_autoincrement": True},
     )
 
@@ -78,12 +86,18 @@ class User(SQLModel, table=True):
 
 class Todo(SQLModel, table=True):
     __tablename__ = "todo"
-    __table_args__ = (sa.Index("idx_todo_user_id", "user_id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        sa.Index("idx_todo_user_id", "user_id"),
+        _length_check("title", TITLE_MAX),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=TITLE_MAX)
     description: str | None = Field(default=None, sa_type=sa.Text)
     is_completed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Every update and delete is conditional on the version the user saw (see todos.py).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     created_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
     updated_at: datetime | None = Field(

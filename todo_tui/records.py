@@ -20,3 +20,4 @@ class TodoRecord:
     is_completed: bool
     created_at: datetime
     updated_at: datetime
+    version: int = 1

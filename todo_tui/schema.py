@@ -1,30 +1,38 @@
-"""Where a database stands against this todo-tui's migrations, and the upgrade to head."""
+"""Where a database stands against this todo-tui's migrations, and the upgrade to head.
+
+The launch check of an up-to-date database is on the way to the login screen, so it needs
+neither Alembic nor the models: `known_head` reads the head revision from the migration
+files themselves (tests prove it equals Alembic's), and one SELECT of alembic_version
+decides. Alembic and the models are imported only when the database is not up to date.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 
 from todo_tui.db import Database
 from todo_tui.errors import DatabaseFault, FaultKind
-from todo_tui.models import SQLModel
 
-OUR_TABLES = frozenset(SQLModel.metadata.tables)
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# The tables of todo_tui.models (a test proves it), without importing SQLModel here.
+OUR_TABLES = frozenset({"user", "todo"})
 # pg_advisory_xact_lock key shared by every todo-tui that migrates the same database.
 MIGRATION_LOCK_KEY = 0x70D0_7E1
+MIGRATION_TIME_LIMIT = 300  # seconds
 
 
 class SchemaState(StrEnum):
@@ -104,22 +112,99 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(script_location: Path | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(script_location or migrations_dir()))
     return config
 
 
+def _script_directory(script_location: Path | None) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(script_location))
+
+
+# The files Alembic reads as revisions (alembic.script.base: _only_source_rev_file).
+_REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+
+
+def known_head(script_location: Path | None = None) -> str | None:
+    """The single head revision, read from the migration files without importing Alembic;
+    None when it cannot be told that simply (no revisions, branches, a file it cannot read,
+    compiled-only revisions): then ask Alembic."""
+    versions = (script_location or migrations_dir()) / "versions"
+    try:
+        names = sorted(p.name for p in versions.iterdir() if p.is_file())
+    except OSError:
+        return None
+    if any(name.endswith((".pyc", ".pyo")) for name in names):
+        return None  # sourceless revisions: Alembic's rules, not ours
+    revisions: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        if not _REVISION_FILE.match(name):
+            continue
+        found = _revision_and_parents(versions / name)
+        if found is None or found[0] in revisions:
+            return None
+        revisions[found[0]] = found[1]
+    parents = {parent for down in revisions.values() for parent in down}
+    if not parents <= revisions.keys():
+        return None  # a revision names one that is not there
+    heads = revisions.keys() - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _revision_and_parents(path: Path) -> tuple[str, tuple[str, ...]] | None:
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    values: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in {"revision", "down_revision"}:
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:
+                return None
+    revision, down = values.get("revision"), values.get("down_revision", ...)
+    if not isinstance(revision, str) or not revision or down is ...:
+        return None
+    if down is None:
+        return revision, ()
+    if isinstance(down, str):
+        return revision, (down,)
+    if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+        return revision, tuple(down)
+    return None
+
+
 def schema_status(database: Database, *, script_location: Path | None = None) -> SchemaStatus:
-    """Classify the database; one round trip (one SELECT) when it is up to date. Writes nothing."""
-    script = ScriptDirectory.from_config(alembic_config(script_location))
-    head = script.get_current_head() or ""
+    """Classify the database; one round trip (one SELECT) when it is up to date. Writes nothing.
+
+    Up to date, this loads neither Alembic nor the models (see `known_head`).
+    """
+    head = known_head(script_location)
+    script: ScriptDirectory | None = None
     try:
         with database.faults(), database.engine.connect() as connection:
             current = _stamped_revisions(connection)
+            if head is not None and current == (head,):
+                return SchemaStatus(SchemaState.UP_TO_DATE, head, current)
+            script = _script_directory(script_location)
+            head = script.get_current_head() or ""
             if current is None:
                 return _unstamped_status(connection, script, head)
             return _versioned_status(current, script, head)
     except DatabaseFault as fault:
+        if head is None:
+            head = (script or _script_directory(script_location)).get_current_head() or ""
         return SchemaStatus(SchemaState.UNREACHABLE, head, fault=fault)
 
 
@@ -162,6 +247,11 @@ def _unstamped_status(connection: Connection, script: ScriptDirectory, head: str
     tables = set(sa.inspect(connection).get_table_names()) & OUR_TABLES
     if not tables:
         return SchemaStatus(SchemaState.EMPTY, head, pending=_pending(script, head, ()))
+    # A migration commits its tables and alembic_version together: one may have committed
+    # since alembic_version was found missing. Look again before calling them unversioned.
+    current = _stamped_revisions(connection)
+    if current is not None:
+        return _versioned_status(current, script, head)
     differences = _differences(connection)
     connection.rollback()
     if differences:
@@ -173,6 +263,11 @@ def _unstamped_status(connection: Connection, script: ScriptDirectory, head: str
 
 def _differences(connection: Connection) -> tuple[str, ...]:
     """How the live tables differ from the models (the head revision), as short phrases."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from todo_tui.models import SQLModel
+
     context = MigrationContext.configure(
         connection,
         opts={
@@ -181,7 +276,25 @@ def _differences(connection: Connection) -> tuple[str, ...]:
             "include_name": lambda name, type_, parents: type_ != "table" or name in OUR_TABLES,
         },
     )
-    return tuple(_describe(diff) for diff in compare_metadata(context, SQLModel.metadata))
+    differences = [_describe(diff) for diff in compare_metadata(context, SQLModel.metadata)]
+    if connection.dialect.name == "sqlite":
+        differences += _missing_sqlite_checks(connection)
+    return tuple(differences)
+
+
+def _missing_sqlite_checks(connection: Connection) -> list[str]:
+    """Alembic does not compare CHECK constraints; on SQLite they carry the length limits."""
+    from todo_tui.models import SQLModel
+
+    missing = []
+    for table in SQLModel.metadata.sorted_tables:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table.name,)
+        ).scalar()
+        for check in table.constraints:
+            if sql and isinstance(check, sa.CheckConstraint) and check.name not in sql:
+                missing.append(f"CHECK constraint {check.name} is missing")
+    return missing
 
 
 def _describe(diff) -> str:
@@ -235,6 +348,11 @@ def migration_connection(database: Database) -> Iterator[Connection]:
         try:
             with connection.begin():
                 if not sqlite:
+                    # Waiting for another client's migration, or a slow DDL, is not a hang.
+                    raw.answer_limit = MIGRATION_TIME_LIMIT + 5
+                    connection.exec_driver_sql(
+                        f"SET LOCAL statement_timeout = {MIGRATION_TIME_LIMIT * 1000}"
+                    )
                     connection.execute(
                         sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                     )
@@ -246,6 +364,8 @@ def migration_connection(database: Database) -> Iterator[Connection]:
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys=ON")
+            else:
+                vars(raw).pop("answer_limit", None)  # back to the engine's limit
 
 
 def upgrade_to_head(
@@ -260,6 +380,10 @@ def upgrade_to_head(
     With `adopt`, an unversioned database whose tables match a revision is stamped with it
     first. A failure leaves schema and version as they were. Returns the final status.
     """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     config = alembic_config(script_location)
 
     def on_version_apply(*, ctx, step, heads, run_args) -> None:

@@ -1,6 +1,13 @@
-"""Todo operations, always scoped to one owner. Each is one SQL statement: one round trip."""
+"""Todo operations, always scoped to one owner. Each is one SQL statement: one round trip.
+
+Updates and deletes name the version the caller saw (`WHERE version = :seen`), so a change
+made elsewhere is never silently overwritten: the caller gets `TodoConflict` with what the
+database holds now, or `TodoNotFound`. Only that unhappy path costs a second round trip.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -17,29 +24,49 @@ COLUMNS = (
     Todo.is_completed,
     Todo.created_at,
     Todo.updated_at,
+    Todo.version,
 )
 
 
 class TodoNotFound(DatabaseFault):
+    """The todo is gone (deleted, perhaps in another terminal), or is not the caller's."""
+
     def __init__(self) -> None:
         super().__init__(FaultKind.CONFLICT, "This todo no longer exists: it was deleted.")
+
+
+class TodoConflict(DatabaseFault):
+    """The todo changed since the caller saw it; `current` is what the database holds."""
+
+    def __init__(self, current: TodoRecord) -> None:
+        super().__init__(FaultKind.CONFLICT, "This todo was changed in another terminal.")
+        self.current = current
 
 
 def _owned(owner_id: int, todo_id: int):
     return sa.and_(Todo.id == todo_id, Todo.user_id == owner_id)
 
 
-def _one(session: Session, statement) -> TodoRecord:
+def _returning_one(session: Session, statement) -> TodoRecord | None:
     row = session.exec(statement.returning(*COLUMNS)).first()
     session.commit()
-    if row is None:
-        raise TodoNotFound()
-    return TodoRecord(*row)
+    return TodoRecord(*row) if row else None
+
+
+def get_todo(session: Session, *, owner_id: int, todo_id: int) -> TodoRecord | None:
+    row = session.exec(sa.select(*COLUMNS).where(_owned(owner_id, todo_id))).first()
+    return TodoRecord(*row) if row else None
 
 
 def list_todos(session: Session, *, owner_id: int) -> list[TodoRecord]:
     rows = session.exec(sa.select(*COLUMNS).where(Todo.user_id == owner_id).order_by(Todo.id))
     return [TodoRecord(*row) for row in rows]
+
+
+def list_by_ids(session: Session, *, owner_id: int, todo_ids: Iterable[int]) -> list[TodoRecord]:
+    """The caller's todos among `todo_ids` (the missing ones were deleted)."""
+    statement = sa.select(*COLUMNS).where(Todo.user_id == owner_id, Todo.id.in_(list(todo_ids)))
+    return [TodoRecord(*row) for row in session.exec(statement)]
 
 
 def add_todo(
@@ -50,32 +77,78 @@ def add_todo(
         "description": clean_description(description),
         "user_id": owner_id,
     }
-    return _one(session, sa.insert(Todo).values(values))
+    added = _returning_one(session, sa.insert(Todo).values(values))
+    assert added is not None
+    return added
+
+
+def _versioned_update(
+    session: Session, *, owner_id: int, todo_id: int, version: int, values: dict
+) -> TodoRecord:
+    statement = (
+        sa.update(Todo)
+        .where(_owned(owner_id, todo_id), Todo.version == version)
+        .values(**values, version=Todo.version + 1, updated_at=sa.func.now())
+    )
+    if (updated := _returning_one(session, statement)) is not None:
+        return updated
+    current = get_todo(session, owner_id=owner_id, todo_id=todo_id)
+    if current is None:
+        raise TodoNotFound()
+    # The very change asked for, already made: a retry after a lost reply, or a twin edit.
+    if current.version == version + 1 and all(
+        getattr(current, name) == value for name, value in values.items()
+    ):
+        return current
+    raise TodoConflict(current)
 
 
 def update_todo(
-    session: Session, *, owner_id: int, todo_id: int, title: str, description: str | None
+    session: Session,
+    *,
+    owner_id: int,
+    todo_id: int,
+    version: int,
+    title: str,
+    description: str | None,
 ) -> TodoRecord:
-    values = {
-        "title": clean_title(title),
-        "description": clean_description(description),
-        "updated_at": sa.func.now(),
-    }
-    return _one(session, sa.update(Todo).where(_owned(owner_id, todo_id)).values(values))
+    values = {"title": clean_title(title), "description": clean_description(description)}
+    return _versioned_update(
+        session, owner_id=owner_id, todo_id=todo_id, version=version, values=values
+    )
 
 
-def set_completed(session: Session, *, owner_id: int, todo_id: int, completed: bool) -> TodoRecord:
-    values = {"is_completed": completed, "updated_at": sa.func.now()}
-    return _one(session, sa.update(Todo).where(_owned(owner_id, todo_id)).values(values))
+def set_completed(
+    session: Session, *, owner_id: int, todo_id: int, version: int, completed: bool
+) -> TodoRecord:
+    return _versioned_update(
+        session,
+        owner_id=owner_id,
+        todo_id=todo_id,
+        version=version,
+        values={"is_completed": completed},
+    )
 
 
-def delete_todo(session: Session, *, owner_id: int, todo_id: int) -> TodoRecord:
-    """Delete and return what was deleted, so it can be restored."""
-    return _one(session, sa.delete(Todo).where(_owned(owner_id, todo_id)))
+def delete_todo(session: Session, *, owner_id: int, todo_id: int, version: int) -> TodoRecord:
+    """Delete the todo as the caller saw it and return it (for undo).
+
+    TodoNotFound: it is gone already. TodoConflict: it changed since; nothing deleted.
+    """
+    statement = sa.delete(Todo).where(_owned(owner_id, todo_id), Todo.version == version)
+    if (deleted := _returning_one(session, statement)) is not None:
+        return deleted
+    current = get_todo(session, owner_id=owner_id, todo_id=todo_id)
+    if current is None:
+        raise TodoNotFound()
+    raise TodoConflict(current)
 
 
 def restore_todo(session: Session, *, owner_id: int, todo: TodoRecord) -> TodoRecord:
-    """Put a deleted todo back exactly as it was (same id, text, state and timestamps)."""
+    """Put a deleted todo back as it was (same id, text, state and timestamps).
+
+    Its version moves on, so a terminal still holding the deleted copy cannot overwrite it.
+    """
     values = {
         "id": todo.id,
         "title": clean_title(todo.title),
@@ -83,6 +156,28 @@ def restore_todo(session: Session, *, owner_id: int, todo: TodoRecord) -> TodoRe
         "is_completed": todo.is_completed,
         "created_at": todo.created_at,
         "updated_at": todo.updated_at,
+        "version": todo.version + 1,
         "user_id": owner_id,
     }
-    return _one(session, sa.insert(Todo).values(values))
+    restored = _returning_one(session, sa.insert(Todo).values(values))
+    assert restored is not None
+    return restored
+
+
+def list_versions(session: Session, *, owner_id: int) -> dict[int, int]:
+    """Id -> version of every todo of the owner: what to fetch to catch up (ids and numbers
+    only, so cheap even for 10,000 todos)."""
+    statement = sa.select(Todo.id, Todo.version).where(Todo.user_id == owner_id)
+    return {todo_id: version for todo_id, version in session.exec(statement)}
+
+
+def fingerprint(session: Session, *, owner_id: int) -> tuple[int, int, int]:
+    """Changes whenever one of the owner's todos is added, changed or deleted (every write
+    bumps a version): count, sum of versions and the largest id, in one cheap query."""
+    statement = sa.select(
+        sa.func.count(Todo.id),
+        sa.func.coalesce(sa.func.sum(Todo.version), 0),
+        sa.func.coalesce(sa.func.max(Todo.id), 0),
+    ).where(Todo.user_id == owner_id)
+    count, versions, top = session.exec(statement).one()
+    return int(count), int(versions), int(top)

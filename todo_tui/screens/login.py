@@ -1,4 +1,9 @@
-"""Log in with email and password; ctrl+n creates an account."""
+"""Log in with email and password; ctrl+n creates an account.
+
+Imports Textual and the light todo_tui modules only, so the login screen shows as soon as
+the schema check is done; auth (bcrypt, SQLModel) and the list screen load on the database
+thread once it is painted, while the user types.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,22 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
-from todo_tui import auth
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import UserRecord
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
+
+# Loaded on the database thread after the login screen is painted (see warm_up).
+AFTER_LOGIN_MODULES = ("todo_tui.auth", "todo_tui.todos", "todo_tui.screens.todo_list")
+
+
+def warm_up() -> None:
+    """Import what logging in and the todo list need; runs on the database thread."""
+    import importlib
+
+    for name in AFTER_LOGIN_MODULES:
+        importlib.import_module(name)
 
 
 class LoginScreen(Screen[None]):
@@ -44,6 +59,11 @@ class LoginScreen(Screen[None]):
     def on_mount(self) -> None:
         show_errors(self, {})
         self.query_one("#email", Input).focus()
+        self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        # Queued before any log in, so the database thread runs it first; nothing to show.
+        self.app.call_database(self, warm_up, done=lambda _: None)
 
     @on(Input.Submitted, "#email")
     def _next_field(self) -> None:
@@ -60,6 +80,8 @@ class LoginScreen(Screen[None]):
         rounds = self.app.settings.bcrypt_rounds
 
         def work() -> UserRecord:
+            from todo_tui import auth
+
             assert self.app.database is not None
             with self.app.database.session() as session:
                 return auth.authenticate(session, email=email, password=password, rounds=rounds)

@@ -27,7 +27,10 @@ TITLES = {
 class SchemaDialog(ModalScreen[bool]):
     """Dismissed with True once the database is at head, False to quit."""
 
-    BINDINGS = [Binding("q,escape", "quit", "Quit", show=False)]
+    BINDINGS = [
+        Binding("q,escape", "quit", "Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
 
     app: TodoApp
 

@@ -1,6 +1,8 @@
 """The first frame: which database, a busy indicator while connecting, then the schema check.
 
 Imports Textual only; the database modules load inside the worker, after this has painted.
+The Retry and Quit buttons are built only when the check fails: Button's styles and widgets
+cost the first frame about 20 ms (benchmarks/), and an up-to-date start never shows them.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ if TYPE_CHECKING:
 
 
 def check_database(app: TodoApp) -> SchemaStatus:
-    """Runs in a worker: the heavy imports, the engine, and the schema status."""
+    """Runs in a worker: the imports the check needs, the engine, and the schema status.
+
+    Only those: what logging in and the list need is imported once the login screen has
+    been painted (LoginScreen.on_mount), so it does not delay it.
+    """
     from todo_tui.db import Database
     from todo_tui.schema import schema_status
-    from todo_tui.screens import login, todo_list  # noqa: F401 - imported here, off the UI thread
 
     if app.database is None:
         app.database = Database(app.settings)
@@ -46,13 +51,12 @@ class StartupScreen(Screen[None]):
             yield Static(self.app.settings.database.masked, id="startup-database", markup=False)
             yield LoadingIndicator(id="startup-busy")
             yield Static("Connecting…", id="startup-message", markup=False)
-            with Horizontal(id="startup-buttons"):
-                yield Button("Retry", id="retry", variant="primary")
-                yield Button("Quit", id="quit")
+            yield Horizontal(id="startup-buttons")  # its buttons come with a failure
         yield Footer()
 
     def on_mount(self) -> None:
-        self.check()
+        # After the first frame is painted: the worker's imports would compete with it.
+        self.call_after_refresh(self.check)
 
     def check(self) -> None:
         self.set_class(False, "-failed")
@@ -85,6 +89,9 @@ class StartupScreen(Screen[None]):
     def _failed(self, sentence: str) -> None:
         self.set_class(True, "-failed")
         self.query_one("#startup-message", Static).update(sentence)
+        buttons = self.query_one("#startup-buttons", Horizontal)
+        if not buttons.children:
+            buttons.mount(Button("Retry", id="retry", variant="primary"), Button("Quit", id="quit"))
         self.query_one("#retry", Button).focus()
 
     def action_retry(self) -> None:

@@ -14,7 +14,9 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from todo_tui import todos
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
 from todo_tui.screens.login import show_errors
+from todo_tui.todos import TodoConflict, TodoNotFound
 from todo_tui.validation import TITLE_MAX, title_problem
 
 if TYPE_CHECKING:
@@ -46,7 +48,13 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             with Horizontal(id="title-label-row"):
                 yield Label("Title")
                 yield Static("", id="title-counter", markup=False)
-            yield Input(todo.title if todo else "", id="title", placeholder="What needs doing?")
+            # No select-on-focus: the first key must not replace the title being edited.
+            yield Input(
+                todo.title if todo else "",
+                id="title",
+                placeholder="What needs doing?",
+                select_on_focus=False,
+            )
             yield Static("", id="title-error", classes="field-error", markup=False)
             yield Label("Description (optional)")
             yield TextArea(
@@ -78,36 +86,75 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         if self.has_class("-busy"):
             return
         title = self.query_one("#title", Input).value
-        description = self.query_one("#description", TextArea).text
         if problem := title_problem(title):
             show_errors(self, {"title": problem})
             self.query_one("#title", Input).focus()
             return
+        self._save(version=self.todo.version if self.todo else 0)
+
+    def _save(self, *, version: int) -> None:
+        """Save what the form holds now, as an edit of `version` (or a new todo)."""
+        title = self.query_one("#title", Input).value
+        description = self.query_one("#description", TextArea).text
         show_errors(self, {})
         self.set_class(True, "-busy")
         owner_id, todo = self.user.id, self.todo
 
         def work() -> TodoRecord:
             assert self.app.database is not None
-            with self.app.database.session() as session:
-                if todo is None:
-                    return todos.add_todo(
-                        session, owner_id=owner_id, title=title, description=description
+            if todo is None:  # an insert is not retried: it may have landed
+                return self.app.database.run(
+                    lambda s: todos.add_todo(
+                        s, owner_id=owner_id, title=title, description=description
                     )
-                return todos.update_todo(
-                    session,
+                )
+            return self.app.database.run(
+                lambda s: todos.update_todo(
+                    s,
                     owner_id=owner_id,
                     todo_id=todo.id,
+                    version=version,
                     title=title,
                     description=description,
-                )
+                ),
+                retry=True,
+            )
 
         self.app.call_database(self, work, done=self.dismiss, failed=self._failed)
 
     def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
         self.set_class(False, "-busy")
-        field = failure.field if failure.field in {"title", "description"} else "title"
-        show_errors(self, {field: f"Not saved: {failure}"})
+        if isinstance(failure, TodoConflict):
+            mine = self.query_one("#title", Input).value
+            description = self.query_one("#description", TextArea).text
+            self.app.push_screen(
+                ConflictDialog(mine, description, failure.current),
+                lambda choice: self._resolved(choice, failure.current),
+            )
+        elif isinstance(failure, TodoNotFound) and self.todo is not None:
+            self.todo = None  # the next save adds it back
+            self.query_one(".form-title", Static).update("New todo (the original was deleted)")
+            show_errors(
+                self,
+                {
+                    "title": "This todo was deleted in another terminal. Your text is kept: "
+                    "save to add it again, or press Escape to drop it."
+                },
+            )
+        else:
+            field = failure.field if failure.field in {"title", "description"} else "title"
+            sentence = str(failure)
+            show_errors(
+                self,
+                {field: f"Not saved: {sentence[:1].lower()}{sentence[1:]} Press ctrl+s to retry."},
+            )
+
+    def _resolved(self, choice: str | None, theirs: TodoRecord) -> None:
+        if choice == KEEP_MINE:
+            self._save(version=theirs.version)
+        elif choice == TAKE_THEIRS:
+            self.dismiss(theirs)
+        # Cancel: back to the form, everything as typed.
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, get_args
 
+from sqlmodel import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,9 +16,11 @@ from textual.widgets import Footer, Header, Input, Static
 
 from todo_tui import todos
 from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.live import ChangeFeed, Changes
 from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
+from todo_tui.todos import TodoConflict, TodoNotFound
 from todo_tui.widgets.todo_table import FilterBy, SortBy, TodoTable
 
 if TYPE_CHECKING:
@@ -58,6 +62,8 @@ class TodoListScreen(Screen[None]):
         self.user = user
         # The last delete or done change, as the todo was before it.
         self.undoable: tuple[str, TodoRecord] | None = None
+        self.feed: ChangeFeed | None = None
+        self.offline = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,6 +81,88 @@ class TodoListScreen(Screen[None]):
         self.table.focus()
         self.sub_title = self.user.email
         self.action_reload()
+        self._start_feed()
+
+    def _start_feed(self) -> None:
+        assert self.app.database is not None
+        self.feed = ChangeFeed(
+            self.app.database,
+            self.user.id,
+            on_changes=lambda changes: self._from_feed(self._changed_elsewhere, changes),
+            on_online=lambda online: self._from_feed(self._online_changed, online),
+            idle_for=self.app.idle_for,
+        )
+        self.app.input_signal.subscribe(self, self._user_is_back)
+        self.feed.start()
+
+    def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+
+    def _from_feed(self, callback: Callable, argument: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the app has stopped
+            self.app.call_from_thread(callback, argument)
+
+    def _user_is_back(self, _: None) -> None:
+        if self.feed is not None and self.feed.paused:
+            self.feed.resume()
+
+    # -- changes made elsewhere ----------------------------------------------------------------
+
+    def _changed_elsewhere(self, changes: Changes) -> None:
+        owner_id = self.user.id
+        if changes is None:  # catch up: compare every version with the database
+            self._call(lambda s: todos.list_versions(s, owner_id=owner_id), self._compare)
+            return
+        for todo_id, version in changes.items():
+            if version is None:
+                self.table.remove(todo_id)
+        self._fetch(
+            {
+                todo_id
+                for todo_id, version in changes.items()
+                if version is not None and self._is_newer(todo_id, version)
+            }
+        )
+        self._refresh_status()
+
+    def _is_newer(self, todo_id: int, version: int) -> bool:
+        shown = self.table.get(todo_id)
+        return shown is None or shown.version < version
+
+    def _compare(self, versions: dict[int, int]) -> None:
+        for todo in self.table.all_todos:
+            if todo.id not in versions:
+                self.table.remove(todo.id)
+        self._refresh_status()
+        self._fetch({i for i, version in versions.items() if self._is_newer(i, version)})
+
+    def _fetch(self, todo_ids: set[int]) -> None:
+        if not todo_ids:
+            return
+        owner_id = self.user.id
+
+        def fetched(records: list[TodoRecord]) -> None:
+            for record in records:
+                self._apply(record)
+
+        self._call(lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids), fetched)
+
+    def _online_changed(self, online: bool) -> None:
+        if online == (not self.offline):
+            return
+        self.offline = not online
+        self._refresh_status()
+        if online:
+            self.notify("Reconnected to the database.", markup=False, timeout=4)
+        else:
+            self.notify(
+                "Lost the connection to the database: reconnecting. What is shown stays "
+                "readable; changes wait until it is back.",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
 
     def _refresh_status(self) -> None:
         table = self.table
@@ -82,25 +170,40 @@ class TodoListScreen(Screen[None]):
         parts = [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
         if table.query:
             parts.append(f"{table.visible_count} matching")
+        if self.offline:
+            parts.append("offline: reconnecting…")
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
         self.sub_title = f"{self.user.email} — {active} active, {done} done"
 
-    def _run(
-        self, work: Callable[[], object], done: Callable, failed: Callable | None = None
+    def _call(
+        self,
+        work: Callable[[Session], object],
+        done: Callable,
+        failed: Callable | None = None,
+        *,
+        retry: bool = True,
     ) -> None:
-        self.app.call_database(self, work, done=done, failed=failed)
+        """`work(session)` on the database thread; `retry`: safe to repeat once if the
+        connection drops (reads and versioned writes; inserts are not)."""
+
+        def run() -> object:
+            assert self.app.database is not None
+            return self.app.database.run(work, retry=retry)
+
+        self.app.call_database(self, run, done=done, failed=failed)
+
+    def _apply(self, record: TodoRecord) -> None:
+        """Show `record` unless the list already holds a newer version of it."""
+        shown = self.table.get(record.id)
+        if shown is None or shown.version <= record.version:
+            self.table.upsert(record)
+        self._refresh_status()
 
     # -- loading ---------------------------------------------------------------------------
 
     def action_reload(self) -> None:
         owner_id = self.user.id
-
-        def work() -> list[TodoRecord]:
-            assert self.app.database is not None
-            with self.app.database.session() as session:
-                return todos.list_todos(session, owner_id=owner_id)
-
-        self._run(work, self._loaded)
+        self._call(lambda s: todos.list_todos(s, owner_id=owner_id), self._loaded)
 
     def _loaded(self, records: list[TodoRecord]) -> None:
         self.table.set_todos(records)
@@ -109,9 +212,13 @@ class TodoListScreen(Screen[None]):
     def _saved(self, record: TodoRecord | None) -> None:
         if record is None:
             return
-        self.table.upsert(record)
+        self._apply(record)
         self.table.move_cursor_to(record.id)
+
+    def _gone(self, todo: TodoRecord) -> None:
+        self.table.remove(todo.id)
         self._refresh_status()
+        self.notify("That todo was deleted in another terminal.", markup=False, timeout=5)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -132,49 +239,51 @@ class TodoListScreen(Screen[None]):
             self._set_completed(todo, not todo.is_completed)
 
     def _set_completed(self, todo: TodoRecord, completed: bool, *, undoing: bool = False) -> None:
-        owner_id = self.user.id
-
-        def work() -> TodoRecord:
-            assert self.app.database is not None
-            with self.app.database.session() as session:
-                return todos.set_completed(
-                    session, owner_id=owner_id, todo_id=todo.id, completed=completed
-                )
+        owner_id, todo_id, version = self.user.id, todo.id, todo.version
 
         def done(record: TodoRecord) -> None:
             self.undoable = None if undoing else ("toggle", todo)
-            self.table.upsert(record)
-            self._refresh_status()
+            self._apply(record)
 
         def failed(failure: InvalidInput | DatabaseFault) -> None:
-            self.table.upsert(todo)
+            if isinstance(failure, TodoNotFound):
+                self._gone(todo)
+                return
+            if isinstance(failure, TodoConflict):
+                self.table.upsert(failure.current)
+                message = "This todo was changed in another terminal: here is its latest version."
+                self.notify(message, severity="warning", markup=False, timeout=6)
+            else:
+                self.table.upsert(todo)
+                self.app.show_failure(failure)
             self._refresh_status()
-            self.app.show_failure(failure)
 
-        # Shown at once, so a second press toggles back; the database confirms in order.
-        self.table.upsert(replace(todo, is_completed=completed))
+        # Shown at once (with the version it will have), so a second press toggles back;
+        # the database thread applies the presses in order.
+        self.table.upsert(replace(todo, is_completed=completed, version=version + 1))
         self._refresh_status()
-        self._run(work, done, failed)
+        self._call(
+            lambda s: todos.set_completed(
+                s, owner_id=owner_id, todo_id=todo_id, version=version, completed=completed
+            ),
+            done,
+            failed,
+        )
 
     def action_delete(self) -> None:
-        if (todo := self.table.cursor_todo) is None:
-            return
+        if (todo := self.table.cursor_todo) is not None:
+            self._confirm_delete(todo, "Delete this todo?")
 
+    def _confirm_delete(self, todo: TodoRecord, question: str) -> None:
         def answered(confirmed: bool | None) -> None:
             if confirmed:
                 self._delete(todo)
 
-        self.app.push_screen(
-            ConfirmDialog("Delete this todo?", todo.title, confirm="Delete"), answered
-        )
+        detail = todo.title + (f"\n{todo.description}" if todo.description else "")
+        self.app.push_screen(ConfirmDialog(question, detail, confirm="Delete"), answered)
 
     def _delete(self, todo: TodoRecord) -> None:
-        owner_id = self.user.id
-
-        def work() -> TodoRecord:
-            assert self.app.database is not None
-            with self.app.database.session() as session:
-                return todos.delete_todo(session, owner_id=owner_id, todo_id=todo.id)
+        owner_id, todo_id, version = self.user.id, todo.id, todo.version
 
         def done(deleted: TodoRecord) -> None:
             self.undoable = ("delete", deleted)
@@ -182,7 +291,22 @@ class TodoListScreen(Screen[None]):
             self._refresh_status()
             self.notify("Deleted. Press u to undo.", markup=False, timeout=4)
 
-        self._run(work, done)
+        def failed(failure: InvalidInput | DatabaseFault) -> None:
+            if isinstance(failure, TodoNotFound):
+                self._gone(todo)
+            elif isinstance(failure, TodoConflict):
+                self.table.upsert(failure.current)
+                self._refresh_status()
+                question = "This todo was changed in another terminal. Delete it anyway?"
+                self._confirm_delete(failure.current, question)
+            else:
+                self.app.show_failure(failure)
+
+        self._call(
+            lambda s: todos.delete_todo(s, owner_id=owner_id, todo_id=todo_id, version=version),
+            done,
+            failed,
+        )
 
     def action_undo(self) -> None:
         if self.undoable is None:
@@ -190,20 +314,22 @@ class TodoListScreen(Screen[None]):
             return
         kind, before = self.undoable
         if kind == "toggle":
-            self._set_completed(before, before.is_completed, undoing=True)
+            if (now := self.table.get(before.id)) is None:
+                self.undoable = None
+                self.notify("Nothing to undo: that todo is gone.", markup=False, timeout=4)
+            else:
+                self._set_completed(now, before.is_completed, undoing=True)
             return
         owner_id = self.user.id
-
-        def work() -> TodoRecord:
-            assert self.app.database is not None
-            with self.app.database.session() as session:
-                return todos.restore_todo(session, owner_id=owner_id, todo=before)
 
         def done(record: TodoRecord) -> None:
             self.undoable = None
             self._saved(record)
 
-        self._run(work, done)
+        # An insert: not retried, it may have landed (the failure says so; u tries again).
+        self._call(
+            lambda s: todos.restore_todo(s, owner_id=owner_id, todo=before), done, retry=False
+        )
 
     # -- view ------------------------------------------------------------------------------
 

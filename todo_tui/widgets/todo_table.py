@@ -224,6 +224,11 @@ class TodoTable(ScrollView, can_focus=True):
         return len(self._entries) - self._done, self._done
 
     @property
+    def all_todos(self) -> list[TodoRecord]:
+        """Every todo held, shown or filtered out."""
+        return [entry.record for entry in self._entries.values()]
+
+    @property
     def visible_todos(self) -> list[TodoRecord]:
         """What the list shows, in order."""
         return [entry.record for entry in self._rows]

@@ -1,0 +1,152 @@
+"""Changes made elsewhere (another terminal of the same user), reported as they happen.
+
+PostgreSQL: LISTEN on the owner's channel over a dedicated connection (migration 0003's
+trigger NOTIFYs "<id>:<version>" or "<id>:deleted"). Neon's pooled endpoint does not deliver
+LISTEN, and SQLite has no NOTIFY: there, a one-row fingerprint query every POLL_INTERVAL.
+
+After a (re)connect, and when resumed after an idle pause, the feed reports "catch up"
+(`None`): the screen compares versions with the database. Lost connections are retried
+with backoff; after IDLE_LIMIT without a keypress the feed stops talking to the server, so
+a Neon compute can suspend, until `resume()`.
+
+No Textual here: callbacks run on the feed's thread; the screen hands them to the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+from collections.abc import Callable
+
+import psycopg2
+import psycopg2.extensions as pgext
+
+from todo_tui import todos
+from todo_tui.db import Database, is_pooler
+from todo_tui.errors import DatabaseFault
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL = 1.0
+LISTEN_WAKEUP = 1.0  # how often the listening thread checks for stop/idle
+IDLE_LIMIT = 600.0
+BACKOFF = (1, 2, 4, 8, 15, 30)
+
+# A change: {todo id: version, or None when deleted}; None alone: catch up on everything.
+Changes = dict[int, int | None] | None
+
+
+def parse_payload(payload: str) -> tuple[int, int | None] | None:
+    todo_id, _, version = payload.partition(":")
+    try:
+        return int(todo_id), (None if version == "deleted" else int(version))
+    except ValueError:
+        return None
+
+
+class ChangeFeed:
+    def __init__(
+        self,
+        database: Database,
+        owner_id: int,
+        *,
+        on_changes: Callable[[Changes], None],
+        on_online: Callable[[bool], None],
+        idle_for: Callable[[], float],
+    ) -> None:
+        self.database = database
+        self.owner_id = owner_id
+        self.on_changes = on_changes
+        self.on_online = on_online
+        self.idle_for = idle_for
+        self.listens = database.dialect == "postgresql" and not is_pooler(database.engine.url.host)
+        self._stop = threading.Event()
+        self._awake = threading.Event()
+        self._awake.set()
+        self._online: bool | None = None
+        self._thread = threading.Thread(target=self._run, name="todo-tui-changes", daemon=True)
+
+    @property
+    def paused(self) -> bool:
+        return not self._awake.is_set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._awake.set()
+
+    def resume(self) -> None:
+        self._awake.set()
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            if not self._awake.wait(timeout=LISTEN_WAKEUP):
+                continue
+            try:
+                if self.listens:
+                    self._listen()
+                else:
+                    self._poll()
+                attempt = 0
+            except (psycopg2.Error, DatabaseFault, OSError) as exc:
+                log.info("change feed: %s", exc)
+                self._set_online(False)
+                delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+                attempt += 1
+                self._stop.wait(delay)
+
+    def _set_online(self, online: bool) -> None:
+        if online != self._online:
+            self._online = online
+            self.on_online(online)
+
+    def _idle(self) -> bool:
+        if self.idle_for() > IDLE_LIMIT:
+            self._awake.clear()  # until resume(): let an idle Neon compute suspend
+            return True
+        return False
+
+    def _listen(self) -> None:
+        with self.database.faults():
+            connection = self.database.engine.raw_connection()
+        connection.detach()  # our own connection: never back in the pool
+        try:
+            dbapi = connection.dbapi_connection
+            dbapi.autocommit = True
+            with dbapi.cursor() as cursor:
+                cursor.execute(f'LISTEN "todo_user_{int(self.owner_id)}"')
+            self._set_online(True)
+            self.on_changes(None)  # whatever happened while we were not listening
+            self._deliver_notifications(dbapi)
+        finally:
+            connection.close()
+
+    def _deliver_notifications(self, connection: pgext.connection) -> None:
+        while not self._stop.is_set() and not self._idle():
+            readable, _, _ = select.select([connection], [], [], LISTEN_WAKEUP)
+            if not readable:
+                continue
+            connection.poll()  # raises when the server has gone
+            changes: dict[int, int | None] = {}
+            while connection.notifies:
+                parsed = parse_payload(connection.notifies.pop(0).payload)
+                if parsed is not None:
+                    changes[parsed[0]] = parsed[1]
+            if changes:
+                self.on_changes(changes)
+
+    def _poll(self) -> None:
+        last = None  # the first fingerprint after a (re)start catches up, as LISTEN does
+        while not self._stop.is_set() and not self._idle():
+            current = self.database.run(
+                lambda s: todos.fingerprint(s, owner_id=self.owner_id), retry=True
+            )
+            self._set_online(True)
+            if current != last:
+                self.on_changes(None)
+                last = current
+            self._stop.wait(POLL_INTERVAL)

@@ -1,0 +1,69 @@
+"""A save that met a newer version: show both and let the user choose."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from todo_tui.records import TodoRecord
+
+KEEP_MINE = "mine"
+TAKE_THEIRS = "theirs"
+
+
+def describe(title: str, description: str | None, done: bool | None = None) -> str:
+    state = "" if done is None else ("[done] " if done else "[not done] ")
+    return f"{state}{title}\n{description or '(no description)'}"
+
+
+class ConflictDialog(ModalScreen[str | None]):
+    """Dismissed with KEEP_MINE, TAKE_THEIRS or None (cancel: back to the form)."""
+
+    BINDINGS = [
+        Binding("k", "keep_mine", "Keep mine"),
+        Binding("t", "take_theirs", "Take theirs"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, mine_title: str, mine_description: str | None, theirs: TodoRecord) -> None:
+        super().__init__()
+        self.mine = describe(mine_title, mine_description)
+        self.theirs = describe(theirs.title, theirs.description, theirs.is_completed)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="conflict-dialog"):
+            yield Static("Changed in another terminal", id="conflict-title")
+            yield Static(
+                "This todo was saved elsewhere after you opened it. Which version stays?",
+                id="conflict-explain",
+            )
+            with Horizontal(id="conflict-versions"):
+                with Vertical(classes="conflict-side"):
+                    yield Static("Yours", classes="conflict-label")
+                    yield Static(self.mine, id="conflict-mine", markup=False)
+                with Vertical(classes="conflict-side"):
+                    yield Static("Theirs (saved)", classes="conflict-label")
+                    yield Static(self.theirs, id="conflict-theirs", markup=False)
+            with Horizontal(id="conflict-buttons"):
+                yield Button("Keep mine (k)", id="keep-mine", variant="primary")
+                yield Button("Take theirs (t)", id="take-theirs")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-mine", Button).focus()
+
+    @on(Button.Pressed, "#keep-mine")
+    def action_keep_mine(self) -> None:
+        self.dismiss(KEEP_MINE)
+
+    @on(Button.Pressed, "#take-theirs")
+    def action_take_theirs(self) -> None:
+        self.dismiss(TAKE_THEIRS)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
