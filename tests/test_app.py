@@ -1,0 +1,39 @@
+"""App-wide conventions: the command palette offers every key, the theme is remembered."""
+
+from __future__ import annotations
+
+from tests.pilot import log_in, make_app, screen_name, settle
+from todo_tui import auth
+from todo_tui.screens.todo_list import TodoListScreen
+
+PASSWORD = "correct horse"
+
+
+async def test_every_list_key_is_a_palette_command(database, tmp_path):
+    with database.session() as session:
+        auth.register(session, email="ann@example.com", password=PASSWORD, rounds=4)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "ann@example.com", PASSWORD)
+        assert screen_name(pilot) == "TodoListScreen"
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        shown = {b.description for b in TodoListScreen.BINDINGS if b.action != "close_search"}
+        assert shown <= titles
+        # A palette command runs the same action as its key.
+        add = next(c for c in app.get_system_commands(app.screen) if c.title == "Add")
+        add.callback()
+        await pilot.pause()
+        assert screen_name(pilot) == "TodoForm"
+
+
+async def test_the_theme_is_remembered_between_runs(database, tmp_path):
+    first = make_app(database.settings, tmp_path)
+    async with first.run_test() as pilot:
+        await settle(pilot)
+        first.theme = "nord"
+        await pilot.pause()
+    second = make_app(database.settings, tmp_path)
+    async with second.run_test() as pilot:
+        await settle(pilot)
+        assert second.theme == "nord"
