@@ -9,15 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from todo_tui import auth
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.models import Todo, User
 from todo_tui.records import TodoRecord
 from todo_tui.todos import (
+    TodoConflict,
     TodoNotFound,
     add_todo,
     delete_todo,
+    get_todo,
+    list_by_ids,
     list_todos,
     restore_todo,
     set_completed,
@@ -74,8 +78,46 @@ def all_rows(database: Database) -> list[tuple]:
             Todo.is_completed,
             Todo.created_at,
             Todo.updated_at,
+            Todo.version,
         ).order_by(Todo.id)
         return [tuple(row) for row in connection.execute(statement)]
+
+
+def raw_rows(database: Database) -> list[tuple]:
+    """Every todo exactly as the driver returns it (no type processing): for "unchanged"."""
+    with database.engine.connect() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql("SELECT * FROM todo ORDER BY id")]
+
+
+def as_stored(database: Database, todo_id: int) -> TodoRecord:
+    """The todo's row read without the services, as a record."""
+    [row] = [row for row in all_rows(database) if row[0] == todo_id]
+    todo_id, _owner, title, description, is_completed, created_at, updated_at, version = row
+    return TodoRecord(todo_id, title, description, is_completed, created_at, updated_at, version)
+
+
+OPERATIONS = ["update", "toggle", "delete"]
+
+
+def attempt(
+    database: Database,
+    operation: str,
+    *,
+    owner_id: int,
+    todo_id: int,
+    version: int,
+    title: str = "changed",
+    description: str | None = None,
+    completed: bool = True,
+) -> TodoRecord:
+    """One of the versioned writes, by name (for tests that run all three)."""
+    ids = {"owner_id": owner_id, "todo_id": todo_id, "version": version}
+    if operation == "update":
+        return act(database, update_todo, **ids, title=title, description=description)
+    if operation == "toggle":
+        return act(database, set_completed, **ids, completed=completed)
+    assert operation == "delete"
+    return act(database, delete_todo, **ids)
 
 
 def push_into_the_past(database: Database, todo_id: int) -> None:
@@ -103,11 +145,13 @@ def test_add_returns_and_lists_the_stored_todo(database: Database, alice: int) -
     assert todo.title == "Buy milk"
     assert todo.description == "2 litres\nsemi"
     assert todo.is_completed is False
+    assert todo.version == 1
     assert todo.created_at == todo.updated_at
     assert_utc_now(todo.created_at)
     assert listed(database, alice) == [todo]
     [row] = all_rows(database)
     assert row[:5] == (todo.id, alice, "Buy milk", "2 litres\nsemi", False)
+    assert row[7] == 1
 
 
 def test_list_is_in_id_order_and_only_the_owners(database: Database, alice: int, bob: int) -> None:
@@ -126,6 +170,7 @@ def test_update_changes_title_and_description(database: Database, alice: int) ->
         update_todo,
         owner_id=alice,
         todo_id=todo.id,
+        version=todo.version,
         title="  final  ",
         description="new\n\n  text  ",
     )
@@ -137,19 +182,39 @@ def test_update_changes_title_and_description(database: Database, alice: int) ->
 def test_update_can_clear_the_description(database: Database, alice: int) -> None:
     todo = act(database, add_todo, owner_id=alice, title="t", description="something")
     for blank in (None, "", "  \n\t "):
-        updated = act(
-            database, update_todo, owner_id=alice, todo_id=todo.id, title="t", description=blank
+        todo = act(
+            database,
+            update_todo,
+            owner_id=alice,
+            todo_id=todo.id,
+            version=todo.version,
+            title="t",
+            description=blank,
         )
-        assert updated.description is None
+        assert todo.description is None
         assert all_rows(database)[0][3] is None
 
 
 def test_set_completed_toggles_both_ways(database: Database, alice: int) -> None:
     todo = act(database, add_todo, owner_id=alice, title="toggle me")
-    done = act(database, set_completed, owner_id=alice, todo_id=todo.id, completed=True)
+    done = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        completed=True,
+    )
     assert done.is_completed is True
     assert listed(database, alice)[0].is_completed is True
-    undone = act(database, set_completed, owner_id=alice, todo_id=todo.id, completed=False)
+    undone = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=done.version,
+        completed=False,
+    )
     assert undone.is_completed is False
     assert all_rows(database)[0][4] is False
     assert (undone.title, undone.created_at) == (todo.title, todo.created_at)
@@ -158,11 +223,11 @@ def test_set_completed_toggles_both_ways(database: Database, alice: int) -> None
 def test_delete_returns_what_was_deleted(database: Database, alice: int) -> None:
     keep = act(database, add_todo, owner_id=alice, title="keep")
     gone = act(database, add_todo, owner_id=alice, title="gone", description="d")
-    deleted = act(database, delete_todo, owner_id=alice, todo_id=gone.id)
+    deleted = act(database, delete_todo, owner_id=alice, todo_id=gone.id, version=gone.version)
     assert deleted == gone
     assert listed(database, alice) == [keep]
     with pytest.raises(TodoNotFound) as caught:
-        act(database, delete_todo, owner_id=alice, todo_id=gone.id)
+        act(database, delete_todo, owner_id=alice, todo_id=gone.id, version=gone.version)
     assert caught.value.kind == FaultKind.CONFLICT
     assert caught.value.sentence == "This todo no longer exists: it was deleted."
 
@@ -172,12 +237,7 @@ def test_acting_on_a_missing_todo_is_todo_not_found(
     database: Database, alice: int, operation: str
 ) -> None:
     with pytest.raises(TodoNotFound):
-        if operation == "update":
-            act(database, update_todo, owner_id=alice, todo_id=987654, title="t", description=None)
-        elif operation == "toggle":
-            act(database, set_completed, owner_id=alice, todo_id=987654, completed=True)
-        else:
-            act(database, delete_todo, owner_id=alice, todo_id=987654)
+        attempt(database, operation, owner_id=alice, todo_id=987654, version=1)
     assert all_rows(database) == []
 
 
@@ -185,16 +245,24 @@ def test_restore_puts_back_the_same_todo(database: Database, alice: int) -> None
     before = act(database, add_todo, owner_id=alice, title="first")
     todo = act(database, add_todo, owner_id=alice, title="precious", description="line 1\nline 2")
     after = act(database, add_todo, owner_id=alice, title="last")
-    todo = act(database, set_completed, owner_id=alice, todo_id=todo.id, completed=True)
+    todo = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        completed=True,
+    )
     push_into_the_past(database, todo.id)
     [todo] = [t for t in listed(database, alice) if t.id == todo.id]
     assert todo.created_at == PAST
 
-    deleted = act(database, delete_todo, owner_id=alice, todo_id=todo.id)
+    deleted = act(database, delete_todo, owner_id=alice, todo_id=todo.id, version=todo.version)
     assert deleted == todo
     restored = act(database, restore_todo, owner_id=alice, todo=deleted)
-    assert restored == todo  # same id, title, description, state, created_at and updated_at
-    assert listed(database, alice) == [before, todo, after]
+    # same id, title, description, state, created_at and updated_at; the version moves on
+    assert restored == replace(todo, version=todo.version + 1)
+    assert listed(database, alice) == [before, restored, after]
     assert [row[1] for row in all_rows(database)] == [alice] * 3
     # the id sequence is untouched: the next todo gets a new id, no conflict
     newest = act(database, add_todo, owner_id=alice, title="newest")
@@ -249,7 +317,15 @@ def test_bad_titles_are_refused_on_update_and_the_todo_is_unchanged(
     push_into_the_past(database, todo.id)
     before = all_rows(database)
     with pytest.raises(InvalidInput) as caught:
-        act(database, update_todo, owner_id=alice, todo_id=todo.id, title=title, description="new")
+        act(
+            database,
+            update_todo,
+            owner_id=alice,
+            todo_id=todo.id,
+            version=todo.version,
+            title=title,
+            description="new",
+        )
     assert caught.value.field == "title"
     assert all_rows(database) == before
 
@@ -286,7 +362,13 @@ def test_update_moves_updated_at_but_not_created_at(database: Database, alice: i
     todo = act(database, add_todo, owner_id=alice, title="t")
     push_into_the_past(database, todo.id)
     updated = act(
-        database, update_todo, owner_id=alice, todo_id=todo.id, title="t2", description=None
+        database,
+        update_todo,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        title="t2",
+        description=None,
     )
     assert updated.created_at == PAST
     assert updated.updated_at > PAST
@@ -301,7 +383,14 @@ def test_toggle_moves_updated_at_but_not_created_at(
 ) -> None:
     todo = act(database, add_todo, owner_id=alice, title="t")
     push_into_the_past(database, todo.id)
-    toggled = act(database, set_completed, owner_id=alice, todo_id=todo.id, completed=completed)
+    toggled = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        completed=completed,
+    )
     assert toggled.created_at == PAST
     assert_utc_now(toggled.updated_at)
     assert all_rows(database)[0][6] == toggled.updated_at
@@ -313,13 +402,27 @@ def test_failed_update_of_someone_elses_todo_moves_nothing(
     todo = act(database, add_todo, owner_id=alice, title="t")
     push_into_the_past(database, todo.id)
     with pytest.raises(TodoNotFound):
-        act(database, set_completed, owner_id=bob, todo_id=todo.id, completed=True)
-    assert all_rows(database)[0][5:] == (PAST, PAST)
+        act(
+            database,
+            set_completed,
+            owner_id=bob,
+            todo_id=todo.id,
+            version=todo.version,
+            completed=True,
+        )
+    assert all_rows(database)[0][5:] == (PAST, PAST, todo.version)
 
 
 def test_timestamps_are_aware_utc_on_every_path(database: Database, alice: int) -> None:
     todo = act(database, add_todo, owner_id=alice, title="t")
-    toggled = act(database, set_completed, owner_id=alice, todo_id=todo.id, completed=True)
+    toggled = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        completed=True,
+    )
     for moment in (
         todo.created_at,
         todo.updated_at,
@@ -365,30 +468,304 @@ def test_timestamps_are_utc_whatever_the_session_time_zone(database: Database) -
 
 
 # ---------------------------------------------------------------------------------------
+# Versions: a change made elsewhere is never silently overwritten
+
+
+def make_stale(database: Database, alice: int) -> tuple[TodoRecord, TodoRecord]:
+    """A todo as a first terminal saw it (version 1), and as another terminal left it
+    (version 2, title changed), pushed into the past so that any write would show."""
+    seen = act(database, add_todo, owner_id=alice, title="seen", description="d")
+    act(
+        database,
+        update_todo,
+        owner_id=alice,
+        todo_id=seen.id,
+        version=seen.version,
+        title="changed elsewhere",
+        description="d",
+    )
+    push_into_the_past(database, seen.id)
+    return seen, as_stored(database, seen.id)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_stale_version_is_a_conflict_and_nothing_is_written(
+    database: Database, alice: int, operation: str
+) -> None:
+    seen, stored = make_stale(database, alice)
+    assert (seen.version, stored.version) == (1, 2)
+    before = raw_rows(database)
+    with pytest.raises(TodoConflict) as caught:
+        attempt(
+            database,
+            operation,
+            owner_id=alice,
+            todo_id=seen.id,
+            version=seen.version,
+            title="mine",
+            completed=True,
+        )
+    assert caught.value.current == stored  # the row as stored, version included
+    assert caught.value.current == act(database, get_todo, owner_id=alice, todo_id=seen.id)
+    assert caught.value.kind == FaultKind.CONFLICT
+    assert caught.value.sentence == "This todo was changed in another terminal."
+    assert raw_rows(database) == before
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_version_from_the_future_is_a_conflict_too(
+    database: Database, alice: int, operation: str
+) -> None:
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    before = raw_rows(database)
+    for version in (todo.version + 1, todo.version + 2, 0, -1):
+        with pytest.raises(TodoConflict) as caught:
+            attempt(database, operation, owner_id=alice, todo_id=todo.id, version=version)
+        assert caught.value.current == todo
+    assert raw_rows(database) == before
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_deleted_todo_is_not_found(database: Database, alice: int, operation: str) -> None:
+    todo = act(database, add_todo, owner_id=alice, title="doomed")
+    keep = act(database, add_todo, owner_id=alice, title="keep")
+    act(database, delete_todo, owner_id=alice, todo_id=todo.id, version=todo.version)
+    before = raw_rows(database)
+    for version in (todo.version, todo.version + 1):
+        with pytest.raises(TodoNotFound) as caught:
+            attempt(database, operation, owner_id=alice, todo_id=todo.id, version=version)
+        assert caught.value.kind == FaultKind.CONFLICT
+    assert raw_rows(database) == before
+    assert listed(database, alice) == [keep]
+
+
+def test_a_repeated_update_is_recognised_as_already_applied(database: Database, alice: int) -> None:
+    """A retry after a lost reply (same change, same seen version) gets the record back;
+    nothing is written a second time."""
+    todo = act(database, add_todo, owner_id=alice, title="draft", description="old")
+    request = {"owner_id": alice, "todo_id": todo.id, "version": todo.version}
+    first = act(database, update_todo, **request, title="final", description="new")
+    assert first.version == todo.version + 1
+    push_into_the_past(database, todo.id)
+    stored = as_stored(database, todo.id)
+    before = raw_rows(database)
+
+    again = act(database, update_todo, **request, title="final", description="new")
+    assert again == stored
+    assert again.version == todo.version + 1  # not bumped twice
+    # The same change as the validation sees it: trimmed title, blank-or-exact description.
+    assert act(database, update_todo, **request, title="  final ", description="new") == stored
+    assert raw_rows(database) == before
+
+    # A different change from the same stale version is a conflict, with the stored row.
+    for title, description in [("other", "new"), ("final", "other"), ("final", None)]:
+        with pytest.raises(TodoConflict) as caught:
+            act(database, update_todo, **request, title=title, description=description)
+        assert caught.value.current == stored
+    assert raw_rows(database) == before
+
+
+def test_a_repeated_toggle_is_recognised_as_already_applied(database: Database, alice: int) -> None:
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    request = {"owner_id": alice, "todo_id": todo.id, "version": todo.version}
+    done = act(database, set_completed, **request, completed=True)
+    push_into_the_past(database, todo.id)
+    stored = as_stored(database, todo.id)
+    assert (done.version, stored.version, stored.is_completed) == (2, 2, True)
+    before = raw_rows(database)
+
+    assert act(database, set_completed, **request, completed=True) == stored
+    with pytest.raises(TodoConflict) as caught:
+        act(database, set_completed, **request, completed=False)
+    assert caught.value.current == stored
+    # The rule compares only the fields the request names: an update from the same seen
+    # version that asks for the text the row already holds loses nothing, and gets the row
+    # back (completed, as the toggle left it); one that would change the text conflicts.
+    assert act(database, update_todo, **request, title="t", description=None) == stored
+    with pytest.raises(TodoConflict) as caught:
+        act(database, update_todo, **request, title="t2", description=None)
+    assert caught.value.current == stored
+    assert raw_rows(database) == before
+
+
+def test_already_applied_only_right_after_the_change(database: Database, alice: int) -> None:
+    """Once anything else was written on top, the same request is a conflict: the rule
+    recognises a write only at seen + 1."""
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    request = {"owner_id": alice, "todo_id": todo.id, "version": todo.version}
+    first = act(database, update_todo, **request, title="final", description=None)
+    act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=first.version,
+        completed=True,
+    )
+    stored = as_stored(database, todo.id)
+    assert (stored.title, stored.version) == ("final", 3)
+    with pytest.raises(TodoConflict) as caught:
+        act(database, update_todo, **request, title="final", description=None)
+    assert caught.value.current == stored
+
+
+def test_a_repeated_delete_is_not_found(database: Database, alice: int) -> None:
+    """Delete has no "already applied" rule: a retried delete learns the todo is gone."""
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    assert act(database, delete_todo, owner_id=alice, todo_id=todo.id, version=1) == todo
+    with pytest.raises(TodoNotFound):
+        act(database, delete_todo, owner_id=alice, todo_id=todo.id, version=1)
+    assert all_rows(database) == []
+
+
+def test_every_write_adds_exactly_one_to_the_version(database: Database, alice: int) -> None:
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    other = act(database, add_todo, owner_id=alice, title="other")
+    assert (todo.version, other.version) == (1, 1)
+    steps = [
+        ("update", {"title": "t2", "description": "d"}),
+        ("toggle", {"completed": True}),
+        ("toggle", {"completed": False}),
+        ("update", {"title": "t2", "description": "d"}),  # no change in text: still a write
+        ("toggle", {"completed": False}),  # already false: still a write
+    ]
+    for operation, values in steps:
+        version = todo.version
+        todo = attempt(
+            database, operation, owner_id=alice, todo_id=todo.id, version=version, **values
+        )
+        assert todo.version == version + 1
+        assert as_stored(database, todo.id) == todo
+    assert todo.version == 1 + len(steps)
+    # Refused writes move nothing: bad input, a stale version, another owner.
+    with pytest.raises(InvalidInput):
+        attempt(database, "update", owner_id=alice, todo_id=todo.id, version=todo.version, title="")
+    with pytest.raises(TodoConflict):
+        attempt(database, "toggle", owner_id=alice, todo_id=todo.id, version=todo.version - 2)
+    with pytest.raises(TodoNotFound):
+        attempt(database, "toggle", owner_id=alice + 10_000, todo_id=todo.id, version=todo.version)
+    assert as_stored(database, todo.id) == todo
+    assert as_stored(database, other.id) == other  # the neighbour was never touched
+
+
+def test_restore_moves_the_version_on_past_the_deleted_copy(database: Database, alice: int) -> None:
+    """A terminal still holding the deleted copy's version cannot overwrite the restored
+    todo with a different change, nor delete it."""
+    todo = act(database, add_todo, owner_id=alice, title="t", description="d")
+    todo = act(database, set_completed, owner_id=alice, todo_id=todo.id, version=1, completed=True)
+    deleted = act(database, delete_todo, owner_id=alice, todo_id=todo.id, version=todo.version)
+    restored = act(database, restore_todo, owner_id=alice, todo=deleted)
+    assert restored.version == deleted.version + 1 == 3
+    assert as_stored(database, todo.id) == restored
+    push_into_the_past(database, todo.id)
+    restored = as_stored(database, todo.id)
+    before = raw_rows(database)
+
+    stale = {"owner_id": alice, "todo_id": todo.id, "version": deleted.version}
+    for operation, values in [
+        ("update", {"title": "overwrite", "description": "d"}),
+        ("toggle", {"completed": False}),
+        ("delete", {}),
+    ]:
+        with pytest.raises(TodoConflict) as caught:
+            attempt(database, operation, **stale, **values)
+        assert caught.value.current == restored
+    # Asking for exactly what the restored row holds is answered with that row (the
+    # "already applied" rule at seen + 1): nothing is written, nothing is lost.
+    assert act(database, update_todo, **stale, title="t", description="d") == restored
+    assert act(database, set_completed, **stale, completed=True) == restored
+    assert raw_rows(database) == before
+
+    # The holder of the restored copy carries on as usual.
+    current = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=restored.version,
+        completed=False,
+    )
+    assert current.version == restored.version + 1
+
+
+def test_conflict_and_not_found_are_conflict_faults(database: Database, alice: int) -> None:
+    """Screens that catch DatabaseFault (kind CONFLICT) handle both without knowing them."""
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    assert issubclass(TodoConflict, DatabaseFault)
+    assert issubclass(TodoNotFound, DatabaseFault)
+    with pytest.raises(DatabaseFault) as caught:
+        attempt(database, "toggle", owner_id=alice, todo_id=todo.id, version=7)
+    assert isinstance(caught.value, TodoConflict)
+    assert caught.value.kind == FaultKind.CONFLICT
+
+
+# ---------------------------------------------------------------------------------------
 # One user never reaches another's todos
 
 
-def test_another_user_cannot_reach_a_todo_by_id(database: Database, alice: int, bob: int) -> None:
+def test_another_user_cannot_reach_a_todo_even_guessing_id_and_version(
+    database: Database, alice: int, bob: int
+) -> None:
+    """Bob knows the id and the version of alice's todo: he still reads nothing, changes
+    nothing, and learns nothing of it (a TodoConflict would hand him `.current`)."""
     todo = act(database, add_todo, owner_id=alice, title="alice's", description="private")
-    todo = act(database, set_completed, owner_id=alice, todo_id=todo.id, completed=True)
-    before = all_rows(database)
+    todo = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        completed=True,
+    )
+    assert todo.version == 2
+    push_into_the_past(database, todo.id)
+    [todo] = listed(database, alice)
+    before = raw_rows(database)
 
+    assert act(database, get_todo, owner_id=bob, todo_id=todo.id) is None
     assert listed(database, bob) == []
-    with pytest.raises(TodoNotFound):
-        act(database, update_todo, owner_id=bob, todo_id=todo.id, title="mine", description="x")
-    with pytest.raises(TodoNotFound):
-        act(database, set_completed, owner_id=bob, todo_id=todo.id, completed=False)
-    with pytest.raises(TodoNotFound):
-        act(database, delete_todo, owner_id=bob, todo_id=todo.id)
-    # Restoring over alice's id is refused by the primary key: a CONFLICT, though not a
-    # TodoNotFound (the todo does exist; it is just not bob's to replace).
-    with pytest.raises(DatabaseFault) as caught:
-        act(database, restore_todo, owner_id=bob, todo=replace(todo, title="hijacked"))
-    assert caught.value.kind == FaultKind.CONFLICT
+    assert act(database, list_by_ids, owner_id=bob, todo_ids=[todo.id]) == []
+    # The right version, the ones either side, and the "already applied" shape: alice's
+    # exact values at the version before (which, for alice, returns the record).
+    for version in (todo.version - 1, todo.version, todo.version + 1):
+        for operation, values in [
+            ("update", {"title": "mine", "description": "x"}),
+            ("update", {"title": todo.title, "description": todo.description}),
+            ("toggle", {"completed": False}),
+            ("toggle", {"completed": True}),
+            ("delete", {}),
+        ]:
+            with pytest.raises(TodoNotFound) as caught:
+                attempt(
+                    database,
+                    operation,
+                    owner_id=bob,
+                    todo_id=todo.id,
+                    version=version,
+                    **values,
+                )
+            assert not hasattr(caught.value, "current")
+            assert caught.value.sentence == "This todo no longer exists: it was deleted."
+    # Restoring over alice's id is refused by the primary key: a CONFLICT with the generic
+    # sentence, not a TodoNotFound (restore is an INSERT; it never looks for an owner) and
+    # not a TodoConflict (nothing of alice's todo is handed back).
+    for version in (todo.version - 1, todo.version):
+        with pytest.raises(DatabaseFault) as caught:
+            act(
+                database,
+                restore_todo,
+                owner_id=bob,
+                todo=replace(todo, title="hijacked", version=version),
+            )
+        assert caught.value.kind == FaultKind.CONFLICT
+        assert not isinstance(caught.value, TodoConflict | TodoNotFound)
+        assert "alice" not in caught.value.sentence and "private" not in caught.value.sentence
 
-    assert all_rows(database) == before
+    assert raw_rows(database) == before  # alice's row, byte for byte
     assert listed(database, alice) == [todo]
     assert listed(database, bob) == []
+    assert act(database, get_todo, owner_id=alice, todo_id=todo.id) == todo
+    assert act(database, list_by_ids, owner_id=alice, todo_ids=[todo.id]) == [todo]
 
 
 def test_a_restore_lands_in_the_restorers_list_only(
@@ -396,7 +773,7 @@ def test_a_restore_lands_in_the_restorers_list_only(
 ) -> None:
     """The owner comes from the caller, never from the record being restored."""
     todo = act(database, add_todo, owner_id=alice, title="alice's")
-    deleted = act(database, delete_todo, owner_id=alice, todo_id=todo.id)
+    deleted = act(database, delete_todo, owner_id=alice, todo_id=todo.id, version=todo.version)
     act(database, restore_todo, owner_id=bob, todo=deleted)
     assert listed(database, alice) == []
     assert [row[1] for row in all_rows(database)] == [bob]
@@ -445,13 +822,27 @@ def test_hostile_text_survives_update_and_descriptions(database: Database, alice
     todo = act(database, add_todo, owner_id=alice, title="plain")
     description = "\n".join(HOSTILE_TITLES)
     for title in HOSTILE_TITLES:
-        updated = act(
+        todo = act(
             database,
             update_todo,
             owner_id=alice,
             todo_id=todo.id,
+            version=todo.version,
             title=title,
             description=description,
         )
-        assert (updated.title, updated.description) == (title, description)
+        assert (todo.title, todo.description) == (title, description)
         assert all_rows(database)[0][2:4] == (title, description)
+
+
+def test_line_separators_are_refused_in_titles_and_kept_in_descriptions(database) -> None:
+    with database.session() as session:
+        owner = auth.register(session, email="sep@example.com", password="password1", rounds=4)
+        for title in ("one\u2028two", "one\u2029two", "one\r\ntwo"):
+            with pytest.raises(InvalidInput) as refused:
+                add_todo(session, owner_id=owner.id, title=title)
+            assert refused.value.field == "title"
+        text = "pasted\r\nfrom Windows\u2028and more"
+        added = add_todo(session, owner_id=owner.id, title="t", description=text)
+        assert added.description == text
+        assert get_todo(session, owner_id=owner.id, todo_id=added.id).description == text

@@ -14,8 +14,12 @@ PASSWORD_MIN = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt 5 raises beyond this
 
 
+# Control characters, lone surrogates, and the Unicode line and paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
 def has_control_characters(text: str, *, allow: str = "") -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allow for ch in text)
+    return any(unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in allow for ch in text)
 
 
 def _storable(text: str) -> bool:
@@ -50,7 +54,8 @@ def clean_description(raw: str | None) -> str | None:
     """The description exactly as typed, or None when it is blank."""
     if raw is None or not raw.strip():
         return None
-    if has_control_characters(raw, allow="\n\t") or not _storable(raw):
+    # Line breaks of every kind (text pasted from Windows has \r\n) and tabs are fine here.
+    if has_control_characters(raw, allow="\n\r\t\u2028\u2029") or not _storable(raw):
         raise InvalidInput(
             "description", "The description cannot contain control characters such as NUL."
         )
