@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from dotenv import dotenv_values
 from platformdirs import user_config_path, user_data_path
 
 APP_NAME = "todo-tui"
@@ -137,6 +136,14 @@ def _unsplit(scheme: str, netloc: str, path: str, query: str) -> str:
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values  # only when there is a .env: start-up time counts
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
 def load_settings(
     *,
     database_url: str | None = None,
@@ -147,7 +154,7 @@ def load_settings(
     """Resolve settings: --database-url, then the environment, then ./.env, then defaults."""
     environ = os.environ if environ is None else environ
     dotenv_path = (cwd or Path.cwd()) / ".env"
-    dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+    dotenv = _read_dotenv(dotenv_path)
 
     def lookup(name: str) -> tuple[str | None, str]:
         if name in environ:

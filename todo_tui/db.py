@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import psycopg2
 import psycopg2.errorcodes as pgcodes
@@ -28,11 +28,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlmodel import Session
 
 from todo_tui.config import DatabaseURL, Settings
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.validation import TITLE_MAX
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 APPLICATION_NAME = "todo-tui"
 # A liveness check only after this much idle time, not on every checkout.
@@ -74,6 +76,8 @@ def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engi
         echo=echo,
         hide_parameters=True,  # values users typed stay out of logs and error text
         isolation_level="AUTOCOMMIT",
+        # No hstore lookup (a BEGIN, a pg_type query and a ROLLBACK) on the first connect.
+        use_native_hstore=False,
         pool_size=2,
         max_overflow=3,
         pool_timeout=timeout + 5,
@@ -222,6 +226,9 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        # Imported here: the launch check of an up-to-date database needs no SQLModel.
+        from sqlmodel import Session
+
         with self.faults(), Session(self.engine, expire_on_commit=False) as session:
             yield session
 

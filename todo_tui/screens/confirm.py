@@ -24,8 +24,8 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(self.question, id="confirm-question", markup=False)
             yield Static(self.detail, id="confirm-detail", markup=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button(self.confirm, id="confirm", variant="error")
-                yield Button("Cancel", id="cancel")
+                yield Button(f"{self.confirm} (enter)", id="confirm", variant="error")
+                yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()

@@ -75,8 +75,6 @@ class LoginScreen(Screen[None]):
             return
         email = self.query_one("#email", Input).value
         password = self.query_one("#password", Input).value
-        show_errors(self, {})
-        self.set_class(True, "-busy")
         rounds = self.app.settings.bcrypt_rounds
 
         def work() -> UserRecord:
@@ -86,7 +84,11 @@ class LoginScreen(Screen[None]):
             with self.app.database.session() as session:
                 return auth.authenticate(session, email=email, password=password, rounds=rounds)
 
+        # The work first: restyling the screen for "-busy" takes a few ms of the UI thread,
+        # and the answer cannot arrive before this handler has returned.
         self.app.call_database(self, work, done=self._logged_in, failed=self._failed)
+        show_errors(self, {})
+        self.set_class(True, "-busy")
 
     def _logged_in(self, user: UserRecord) -> None:
         self.set_class(False, "-busy")
