@@ -78,7 +78,6 @@ class TodoApp(App[None]):
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
         self.database: Database | None = None
-        self.user: UserRecord | None = None
         self._database_thread = DatabaseThread()
         self._pending: set[Future] = set()
         self.last_input = time.monotonic()
@@ -111,14 +110,11 @@ class TodoApp(App[None]):
     def open_login(self) -> None:
         from todo_tui.screens.login import LoginScreen
 
-        self.user = None
-        self.sub_title = ""
         self.switch_screen(LoginScreen())
 
     def log_in(self, user: UserRecord) -> None:
         from todo_tui.screens.todo_list import TodoListScreen
 
-        self.user = user
         self.switch_screen(TodoListScreen(user))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -5,9 +5,10 @@ trigger NOTIFYs "<id>:<version>" or "<id>:deleted"). Neon's pooled endpoint does
 LISTEN, and SQLite has no NOTIFY: there, a one-row fingerprint query every POLL_INTERVAL.
 
 After a (re)connect, and when resumed after an idle pause, the feed reports "catch up"
-(`None`): the screen compares versions with the database. Lost connections are retried
-with backoff; after IDLE_LIMIT without a keypress the feed stops talking to the server, so
-a Neon compute can suspend, until `resume()`.
+(`None`): the screen compares versions with the database. A listening connection that has
+heard nothing for LISTEN_CHECK asks the server for an answer (a hung server or a dead route
+is silent otherwise). Lost connections are retried with backoff; after IDLE_LIMIT without a
+keypress the feed stops talking to the server, so a Neon compute can suspend, until `resume()`.
 
 No Textual here: callbacks run on the feed's thread; the screen hands them to the UI.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import select
 import threading
+import time
 from collections.abc import Callable
 
 import psycopg2
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
 LISTEN_WAKEUP = 1.0  # how often the listening thread checks for stop/idle
+# After this long without a word from the server, the listening thread asks for one: a hung
+# server or a dead route sends nothing, not even the error a closed connection sends.
+LISTEN_CHECK = 5.0
 IDLE_LIMIT = 600.0
 BACKOFF = (1, 2, 4, 8, 15, 30)
 
@@ -114,23 +119,35 @@ class ChangeFeed:
         with self.database.faults():
             connection = self.database.engine.raw_connection()
         connection.detach()  # our own connection: never back in the pool
+        dbapi = connection.dbapi_connection
         try:
-            dbapi = connection.dbapi_connection
             dbapi.autocommit = True
             with dbapi.cursor() as cursor:
-                cursor.execute(f'LISTEN "todo_user_{int(self.owner_id)}"')
+                cursor.execute(self._listen_sql)
             self._set_online(True)
             self.on_changes(None)  # whatever happened while we were not listening
             self._deliver_notifications(dbapi)
         finally:
-            connection.close()
+            # Not through the pool: its rollback of a dead connection logs an error.
+            dbapi.close()
+
+    @property
+    def _listen_sql(self) -> str:
+        return f'LISTEN "todo_user_{int(self.owner_id)}"'
 
     def _deliver_notifications(self, connection: pgext.connection) -> None:
+        heard = time.monotonic()
         while not self._stop.is_set() and not self._idle():
             readable, _, _ = select.select([connection], [], [], LISTEN_WAKEUP)
-            if not readable:
+            if readable:
+                connection.poll()  # raises when the server has gone
+            elif time.monotonic() - heard >= LISTEN_CHECK:
+                # LISTEN again (a no-op): an answer within the deadline, or an error.
+                with connection.cursor() as cursor:
+                    cursor.execute(self._listen_sql)
+            else:
                 continue
-            connection.poll()  # raises when the server has gone
+            heard = time.monotonic()
             changes: dict[int, int | None] = {}
             while connection.notifies:
                 parsed = parse_payload(connection.notifies.pop(0).payload)

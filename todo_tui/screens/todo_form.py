@@ -96,8 +96,6 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         """Save what the form holds now, as an edit of `version` (or a new todo)."""
         title = self.query_one("#title", Input).value
         description = self.query_one("#description", TextArea).text
-        show_errors(self, {})
-        self.set_class(True, "-busy")
         owner_id, todo = self.user.id, self.todo
 
         def work() -> TodoRecord:
@@ -120,7 +118,11 @@ class TodoForm(ModalScreen[TodoRecord | None]):
                 retry=True,
             )
 
+        # The work first: restyling for "-busy" takes a few ms of the UI thread, and the
+        # answer cannot arrive before this handler returns.
         self.app.call_database(self, work, done=self.dismiss, failed=self._failed)
+        show_errors(self, {})
+        self.set_class(True, "-busy")
 
     def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
         self.set_class(False, "-busy")

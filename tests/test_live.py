@@ -1,0 +1,368 @@
+"""Live updates between terminals of the same user, on both databases.
+
+Another terminal is simulated with the services (todo_tui.todos) on an engine of its own.
+PostgreSQL delivers changes with LISTEN/NOTIFY; SQLite (and Neon's pooler) with polling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import select
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg2
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from textual.pilot import Pilot
+
+from tests.pilot import log_in, make_app, screen_name, settle
+from tests.wire import WireProxy
+from todo_tui import auth, live, todos
+from todo_tui.config import Settings, load_settings
+from todo_tui.db import APPLICATION_NAME, Database
+from todo_tui.live import ChangeFeed
+from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.widgets.todo_table import TodoTable
+
+EMAIL = "alice@example.com"
+PASSWORD = "correct horse"
+LATENCY = 2.0  # seconds from a change elsewhere to this terminal's list
+
+
+def register(database: Database) -> UserRecord:
+    return database.run(lambda s: auth.register(s, email=EMAIL, password=PASSWORD, rounds=4))
+
+
+def add(database: Database, owner: UserRecord, title: str) -> TodoRecord:
+    return database.run(lambda s: todos.add_todo(s, owner_id=owner.id, title=title))
+
+
+def stored(database: Database, owner: UserRecord) -> list[TodoRecord]:
+    return database.run(lambda s: todos.list_todos(s, owner_id=owner.id))
+
+
+async def eventually(
+    pilot: Pilot, predicate: Callable[[], object], what: str, timeout: float = 5.0
+) -> float:
+    """Poll `predicate` while the app runs; the seconds it took. Fails after `timeout`."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"not within {timeout} s: {what}")
+        await pilot.pause(0.05)
+    return time.monotonic() - start
+
+
+async def throughout(pilot: Pilot, predicate: Callable[[], object], what: str, period: float):
+    """`predicate` holds the whole `period` (checked every 50 ms while the app runs)."""
+    end = time.monotonic() + period
+    while time.monotonic() < end:
+        assert predicate(), what
+        await pilot.pause(0.05)
+
+
+@asynccontextmanager
+async def logged_in(settings: Settings, config_dir: Path) -> AsyncIterator[Pilot]:
+    """The app on the list screen of EMAIL, its change feed online."""
+    app = make_app(settings, config_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        assert screen_name(pilot) == "TodoListScreen"
+        screen = pilot.app.screen
+        await eventually(pilot, lambda: screen.feed._online, "the change feed online")
+        await settle(pilot)
+        yield pilot
+
+
+def table_of(pilot: Pilot) -> TodoTable:
+    return pilot.app.screen.query_one(TodoTable)
+
+
+def shown(pilot: Pilot) -> dict[str, bool]:
+    """Title -> done, of what the list shows."""
+    return {todo.title: todo.is_completed for todo in table_of(pilot).visible_todos}
+
+
+def listening_backends(admin: sa.Engine) -> list[int]:
+    """The app's backends on this database whose last statement was a LISTEN."""
+    with admin.connect() as connection:
+        return list(
+            connection.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name = :name AND query LIKE 'LISTEN %'"
+                ),
+                {"name": APPLICATION_NAME},
+            ).scalars()
+        )
+
+
+@pytest.fixture
+def admin(postgres_database: Database) -> Iterator[sa.Engine]:
+    """The test's own connections to a PostgreSQL test database (not named todo-tui)."""
+    engine = sa.create_engine(
+        postgres_database.settings.database.url,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"application_name": "test-admin"},
+    )
+    yield engine
+    engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# Changes elsewhere show up within 2 seconds, without a key press, keeping the cursor
+
+
+async def test_changes_made_in_another_terminal_show_within_2_s(
+    database: Database, tmp_path: Path
+) -> None:
+    alice = register(database)
+    kept, edited, toggled, deleted = (
+        add(database, alice, title) for title in ("keep", "edit me", "toggle me", "delete me")
+    )
+    async with logged_in(database.settings, tmp_path) as pilot:
+        table = table_of(pilot)
+        table.move_cursor_to(kept.id)
+        changes = {
+            "add": lambda: add(database, alice, "added"),
+            "edit": lambda: database.run(
+                lambda s: todos.update_todo(
+                    s,
+                    owner_id=alice.id,
+                    todo_id=edited.id,
+                    version=edited.version,
+                    title="edited",
+                    description=None,
+                )
+            ),
+            "toggle": lambda: database.run(
+                lambda s: todos.set_completed(
+                    s,
+                    owner_id=alice.id,
+                    todo_id=toggled.id,
+                    version=toggled.version,
+                    completed=True,
+                )
+            ),
+            "delete": lambda: database.run(
+                lambda s: todos.delete_todo(
+                    s, owner_id=alice.id, todo_id=deleted.id, version=deleted.version
+                )
+            ),
+        }
+        expected = {
+            "add": lambda: shown(pilot).get("added") is False,
+            "edit": lambda: "edited" in shown(pilot) and "edit me" not in shown(pilot),
+            "toggle": lambda: shown(pilot).get("toggle me") is True,
+            "delete": lambda: "delete me" not in shown(pilot),
+        }
+        for kind, change in changes.items():
+            change()
+            latency = await eventually(pilot, expected[kind], f"the {kind} shown", timeout=6)
+            assert latency <= LATENCY, f"{kind}: {latency:.2f} s"
+            assert table.cursor_todo.id == kept.id, kind
+        assert shown(pilot) == {"added": False, "toggle me": True, "edited": False, "keep": False}
+
+
+# ---------------------------------------------------------------------------------------
+# PostgreSQL: what NOTIFY carries; catching up after the listening connection is killed
+
+
+def test_notify_payloads_carry_ids_and_versions_only(postgres_database: Database) -> None:
+    database = postgres_database
+    alice = register(database)
+    url = sa.make_url(database.settings.database.url)
+    listener = psycopg2.connect(
+        url.set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        listener.autocommit = True
+        with listener.cursor() as cursor:
+            cursor.execute(f'LISTEN "todo_user_{alice.id}"')
+        secret = "Secret plan: surprise party"
+        todo = add(database, alice, secret)
+        edited = database.run(
+            lambda s: todos.update_todo(
+                s,
+                owner_id=alice.id,
+                todo_id=todo.id,
+                version=todo.version,
+                title=f"{secret}, revised",
+                description="the description is secret too",
+            )
+        )
+        database.run(
+            lambda s: todos.delete_todo(
+                s, owner_id=alice.id, todo_id=todo.id, version=edited.version
+            )
+        )
+        notifications = []
+        deadline = time.monotonic() + 5
+        while len(notifications) < 3 and time.monotonic() < deadline:
+            select.select([listener], [], [], 0.1)
+            listener.poll()
+            while listener.notifies:
+                notifications.append(listener.notifies.pop(0))
+    finally:
+        listener.close()
+    assert [(n.channel, n.payload) for n in notifications] == [
+        (f"todo_user_{alice.id}", f"{todo.id}:{todo.version}"),
+        (f"todo_user_{alice.id}", f"{todo.id}:{edited.version}"),
+        (f"todo_user_{alice.id}", f"{todo.id}:deleted"),
+    ]
+    for notification in notifications:
+        assert re.fullmatch(r"\d+:(\d+|deleted)", notification.payload)
+        assert "secret" not in notification.payload.lower()
+
+
+async def test_feed_listens_again_after_its_connection_is_killed_and_catches_up(
+    postgres_database: Database, admin: sa.Engine, tmp_path: Path
+) -> None:
+    database = postgres_database  # the other terminal
+    alice = register(database)
+    kept, edited, deleted = (add(database, alice, t) for t in ("keep", "edit me", "delete me"))
+    async with logged_in(database.settings, tmp_path) as pilot:
+        table = table_of(pilot)
+        table.move_cursor_to(kept.id)
+        (listening,) = listening_backends(admin)
+        with admin.connect() as connection:
+            assert connection.execute(
+                sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": listening}
+            ).scalar_one()
+        # Meanwhile: changes no NOTIFY can bring to this terminal.
+        add(database, alice, "added")
+        database.run(
+            lambda s: todos.update_todo(
+                s,
+                owner_id=alice.id,
+                todo_id=edited.id,
+                version=edited.version,
+                title="edited",
+                description=None,
+            )
+        )
+        database.run(
+            lambda s: todos.delete_todo(
+                s, owner_id=alice.id, todo_id=deleted.id, version=deleted.version
+            )
+        )
+        assert listening_backends(admin) == [], "the feed listened again before the changes"
+        await eventually(
+            pilot,
+            lambda: shown(pilot) == {"added": False, "edited": False, "keep": False},
+            "the changes made while it was not listening",
+            timeout=sum(live.BACKOFF[:2]) + 5,
+        )
+        (again,) = listening_backends(admin)
+        assert again != listening
+        assert table.cursor_todo.id == kept.id
+        # And it goes on listening: the next change arrives by NOTIFY.
+        add(database, alice, "after")
+        latency = await eventually(pilot, lambda: "after" in shown(pilot), "a later change")
+        assert latency <= LATENCY
+
+
+# ---------------------------------------------------------------------------------------
+# Neon's pooler: polling, decided from the host name (no network)
+
+
+def test_a_pooler_host_is_polled_and_a_direct_host_listens() -> None:
+    def feed(url: str) -> ChangeFeed:
+        database = Database(load_settings(database_url=url, environ={}))
+        return ChangeFeed(database, 1, on_changes=print, on_online=print, idle_for=lambda: 0.0)
+
+    neon = "postgresql://alex:pw@ep-cool-darkness-123456{}.us-east-2.aws.neon.tech/neondb"
+    pooled = feed(neon.format("-pooler") + "?sslmode=require")
+    direct = feed(neon.format("") + "?sslmode=require")
+    try:
+        assert pooled.listens is False
+        assert direct.listens is True
+    finally:
+        pooled.database.dispose()
+        direct.database.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# Idle: after IDLE_LIMIT without a key press the feed stops talking to the server; the next
+# key press resumes it and catches up
+
+
+async def test_idle_feed_stops_talking_to_the_server_and_a_key_press_resumes_it(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "IDLE_LIMIT", 1.0)
+    # Talkative while awake, so that silence means paused: a poll, or a liveness check of
+    # the listening connection, about every 0.2 s.
+    monkeypatch.setattr(live, "POLL_INTERVAL", 0.2)
+    monkeypatch.setattr(live, "LISTEN_WAKEUP", 0.2)
+    monkeypatch.setattr(live, "LISTEN_CHECK", 0.2)
+    alice = register(database)
+    kept, deleted = add(database, alice, "keep"), add(database, alice, "delete me")
+    postgres = database.dialect == "postgresql"
+    async with contextlib.AsyncExitStack() as stack:
+        settings = database.settings
+        if postgres:  # the app's connections go through a proxy that counts its queries
+            server = sa.make_url(database.settings.database.url)
+            wire = stack.enter_context(WireProxy(server.host, server.port))
+            url = wire.url(database.settings.database.url)
+            settings = replace(
+                settings, database=load_settings(database_url=url, environ={}).database
+            )
+            admin = sa.create_engine(
+                database.settings.database.url,
+                isolation_level="AUTOCOMMIT",
+                connect_args={"application_name": "test-admin"},
+            )
+            stack.callback(admin.dispose)
+        pilot = await stack.enter_async_context(logged_in(settings, tmp_path))
+        screen = pilot.app.screen
+        queries: list[str] = []  # SQLite: the statements of the app's engine
+        event.listen(
+            pilot.app.database.engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *rest: queries.append(statement),
+        )
+
+        def talked() -> int:
+            return wire.count if postgres else len(queries)
+
+        def forget() -> None:
+            if postgres:
+                wire.reset()
+            queries.clear()
+
+        await pilot.press("down")  # a key: awake for IDLE_LIMIT from now
+        forget()
+        await eventually(pilot, talked, "the feed talking while the user is there", timeout=1)
+        await eventually(pilot, lambda: screen.feed.paused, "the feed paused", timeout=3)
+        if postgres:
+            await eventually(pilot, lambda: not listening_backends(admin), "LISTEN closed")
+        forget()
+        add(database, alice, "added while idle")
+        database.run(
+            lambda s: todos.delete_todo(
+                s, owner_id=alice.id, todo_id=deleted.id, version=deleted.version
+            )
+        )
+        await throughout(
+            pilot,
+            lambda: talked() == 0 and shown(pilot) == {"delete me": False, "keep": False},
+            "the paused feed sends nothing (and so sees nothing)",
+            period=1.0,
+        )
+        await pilot.press("up")  # the user is back
+        latency = await eventually(
+            pilot,
+            lambda: shown(pilot) == {"added while idle": False, "keep": False},
+            "caught up after the key press",
+        )
+        assert latency <= LATENCY
+        assert talked()
+        assert table_of(pilot).cursor_todo.id == kept.id
