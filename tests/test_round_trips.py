@@ -255,13 +255,15 @@ LIVE_FEED = ("LISTEN", "UNLISTEN")  # the live feed's own set-up, counted apart
 
 async def one_action(pilot, wire: WireProxy, action: Callable[[], Awaitable[None]]) -> list[str]:
     """The queries one action costs, in order: every query in the window, from any thread,
-    except the live feed's LISTEN. Fails if one of them needed a new connection: actions run
-    on the warm connection."""
+    except those of the live feed's own connection (the one that LISTENs: its set-up, its
+    LISTEN and the snapshot that goes with it). Fails if one of them needed a new
+    connection: actions run on the warm connection."""
     await settle(pilot)
     wire.reset()
     await action()
     await settle(pilot)
-    sent = [(n, q) for n, q in wire.sent if not q.startswith(LIVE_FEED)]
+    feed = {n for n, q in wire.sent if q.startswith(LIVE_FEED)}
+    sent = [(n, q) for n, q in wire.sent if n not in feed]
     new = wire.new_connections
     cold = [q for n, q in sent if n in new]
     assert not cold, f"new connection for {cold}; everything sent: {wire.sent}"

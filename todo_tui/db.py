@@ -17,6 +17,7 @@ import select
 import socket
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -47,14 +48,25 @@ ANSWER_GRACE = 2.0
 T = TypeVar("T")
 
 
-def create_db_engine(settings: Settings) -> Engine:
+def create_db_engine(settings: Settings, *, client_id: str = "", pooled: bool = True) -> Engine:
+    """`client_id` tags this app's PostgreSQL connections, so it can tell its own changes
+    from other terminals' in the NOTIFY payloads (migration 0003). `pooled=False`: every
+    connection is new and closes when returned (for the change feed's own connection)."""
     database = settings.database
     if database.is_sqlite:
         return _sqlite_engine(database, echo=settings.echo_sql)
-    return _postgres_engine(database, echo=settings.echo_sql, timeout=settings.connect_timeout)
+    return _postgres_engine(
+        database,
+        echo=settings.echo_sql,
+        timeout=settings.connect_timeout,
+        client_id=client_id,
+        pooled=pooled,
+    )
 
 
-def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engine:
+def _postgres_engine(
+    database: DatabaseURL, *, echo: bool, timeout: int, client_id: str, pooled: bool
+) -> Engine:
     url = sa.make_url(database.url)
     defaults = {
         "connect_timeout": timeout,
@@ -64,13 +76,21 @@ def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engi
         "keepalives_interval": 10,
         "keepalives_count": 3,
     }
-    if not is_pooler(url.host):  # Neon's pooler refuses startup options
-        defaults["options"] = f"-c statement_timeout={timeout * 1000}"
+    if not is_pooler(url.host):  # Neon's pooler refuses startup options (and has no NOTIFY)
+        defaults["options"] = f"-c statement_timeout={timeout * 1000}" + (
+            f" -c todo_tui.client={client_id}" if client_id else ""
+        )
     connect_args = {k: v for k, v in defaults.items() if k not in url.query}  # the URL wins
     connect_args["connection_factory"] = _deadline_connection(
         connect_limit=timeout, answer_limit=timeout + ANSWER_GRACE
     )
     pgext.set_wait_callback(_wait_with_deadline)
+    pool_options = (
+        {"pool_size": 2, "max_overflow": 3, "pool_timeout": timeout + 5}
+        if pooled
+        # Autocommit: nothing to roll back when a connection is returned (or found dead).
+        else {"poolclass": sa.NullPool, "pool_reset_on_return": None}
+    )
     engine = sa.create_engine(
         url,
         echo=echo,
@@ -78,10 +98,8 @@ def _postgres_engine(database: DatabaseURL, *, echo: bool, timeout: int) -> Engi
         isolation_level="AUTOCOMMIT",
         # No hstore lookup (a BEGIN, a pg_type query and a ROLLBACK) on the first connect.
         use_native_hstore=False,
-        pool_size=2,
-        max_overflow=3,
-        pool_timeout=timeout + 5,
         connect_args=connect_args,
+        **pool_options,
     )
     event.listen(engine, "checkin", _remember_checkin)
     event.listen(engine, "checkout", _check_liveness)
@@ -205,7 +223,17 @@ class Database:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or create_db_engine(settings)
+        self.client_id = uuid.uuid4().hex[:16]
+        self.engine = engine or create_db_engine(settings, client_id=self.client_id)
+        self._unpooled: Engine | None = None
+
+    def dedicated_connection(self):
+        """A new DBAPI connection of its own, outside the pool (the change feed's LISTEN),
+        so the pool's warm connections stay with the actions. Close it when done."""
+        if self._unpooled is None:
+            self._unpooled = create_db_engine(self.settings, client_id=self.client_id, pooled=False)
+        with self.faults():
+            return self._unpooled.raw_connection()
 
     @property
     def dialect(self) -> str:
@@ -247,6 +275,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._unpooled is not None:
+            self._unpooled.dispose()
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,14 +1,18 @@
 """Changes made elsewhere (another terminal of the same user), reported as they happen.
 
-PostgreSQL: LISTEN on the owner's channel over a dedicated connection (migration 0003's
-trigger NOTIFYs "<id>:<version>" or "<id>:deleted"). Neon's pooled endpoint does not deliver
-LISTEN, and SQLite has no NOTIFY: there, a one-row fingerprint query every POLL_INTERVAL.
+PostgreSQL: LISTEN on the owner's channel over a connection of the feed's own, outside the
+pool (migration 0003's trigger NOTIFYs "<id>:<version>:<client>", or "<id>:deleted:<client>";
+this app's own changes, tagged with its client id, are skipped). Neon's pooled endpoint
+does not deliver LISTEN, and SQLite has no NOTIFY: there, a one-row fingerprint query every
+POLL_INTERVAL.
 
-After a (re)connect, and when resumed after an idle pause, the feed reports "catch up"
-(`None`): the screen compares versions with the database. A listening connection that has
-heard nothing for LISTEN_CHECK asks the server for an answer (a hung server or a dead route
-is silent otherwise). Lost connections are retried with backoff; after IDLE_LIMIT without a
-keypress the feed stops talking to the server, so a Neon compute can suspend, until `resume()`.
+Catching up: on every (re)connect, and when resumed after an idle pause, the feed reports
+a snapshot (every todo id with its version); the LISTEN and the snapshot's SELECT go in
+one round trip. A listening connection that has heard nothing for LISTEN_CHECK asks the
+server for an answer (a hung server or a dead route is silent otherwise). A lost
+connection is retried after BACKOFF[0] before the user is told, then with backoff; after
+IDLE_LIMIT without a key press the feed stops talking to the server, so a Neon compute can
+suspend, until `resume()`.
 
 No Textual here: callbacks run on the feed's thread; the screen hands them to the UI.
 """
@@ -22,7 +26,6 @@ import time
 from collections.abc import Callable
 
 import psycopg2
-import psycopg2.extensions as pgext
 
 from todo_tui import todos
 from todo_tui.db import Database, is_pooler
@@ -38,14 +41,17 @@ LISTEN_CHECK = 5.0
 IDLE_LIMIT = 600.0
 BACKOFF = (1, 2, 4, 8, 15, 30)
 
-# A change: {todo id: version, or None when deleted}; None alone: catch up on everything.
-Changes = dict[int, int | None] | None
+# Changes: {todo id: its new version, or None when deleted}. A snapshot: {id: version}.
+Changes = dict[int, int | None]
+Snapshot = dict[int, int]
 
 
-def parse_payload(payload: str) -> tuple[int, int | None] | None:
-    todo_id, _, version = payload.partition(":")
+def parse_payload(payload: str) -> tuple[int, int | None, str] | None:
+    """(todo id, version or None when deleted, the writing client's id)."""
+    todo_id, _, rest = payload.partition(":")
+    version, _, client = rest.partition(":")
     try:
-        return int(todo_id), (None if version == "deleted" else int(version))
+        return int(todo_id), (None if version == "deleted" else int(version)), client
     except ValueError:
         return None
 
@@ -57,12 +63,14 @@ class ChangeFeed:
         owner_id: int,
         *,
         on_changes: Callable[[Changes], None],
+        on_snapshot: Callable[[Snapshot], None],
         on_online: Callable[[bool], None],
         idle_for: Callable[[], float],
     ) -> None:
         self.database = database
         self.owner_id = owner_id
         self.on_changes = on_changes
+        self.on_snapshot = on_snapshot
         self.on_online = on_online
         self.idle_for = idle_for
         self.listens = database.dialect == "postgresql" and not is_pooler(database.engine.url.host)
@@ -99,7 +107,10 @@ class ChangeFeed:
                 attempt = 0
             except (psycopg2.Error, DatabaseFault, OSError) as exc:
                 log.info("change feed: %s", exc)
-                self._set_online(False)
+                # A connection the server closed while idle (a Neon suspend) is usually
+                # back at the first retry: only a second failure is worth telling.
+                if attempt > 0 or self._online is not True:
+                    self._set_online(False)
                 delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
                 attempt += 1
                 self._stop.wait(delay)
@@ -116,26 +127,26 @@ class ChangeFeed:
         return False
 
     def _listen(self) -> None:
-        with self.database.faults():
-            connection = self.database.engine.raw_connection()
-        connection.detach()  # our own connection: never back in the pool
-        dbapi = connection.dbapi_connection
+        connection = self.database.dedicated_connection()  # in autocommit, as the engine's
         try:
-            dbapi.autocommit = True
-            with dbapi.cursor() as cursor:
-                cursor.execute(self._listen_sql)
+            with connection.cursor() as cursor:
+                # One round trip: listening from now on, and where everything stands now.
+                cursor.execute(
+                    f"{self._listen_sql}; SELECT id, version FROM todo WHERE user_id = %s",
+                    (self.owner_id,),
+                )
+                snapshot = dict(cursor.fetchall())
             self._set_online(True)
-            self.on_changes(None)  # whatever happened while we were not listening
-            self._deliver_notifications(dbapi)
+            self.on_snapshot(snapshot)
+            self._deliver_notifications(connection)
         finally:
-            # Not through the pool: its rollback of a dead connection logs an error.
-            dbapi.close()
+            connection.close()
 
     @property
     def _listen_sql(self) -> str:
         return f'LISTEN "todo_user_{int(self.owner_id)}"'
 
-    def _deliver_notifications(self, connection: pgext.connection) -> None:
+    def _deliver_notifications(self, connection) -> None:
         heard = time.monotonic()
         while not self._stop.is_set() and not self._idle():
             readable, _, _ = select.select([connection], [], [], LISTEN_WAKEUP)
@@ -148,10 +159,10 @@ class ChangeFeed:
             else:
                 continue
             heard = time.monotonic()
-            changes: dict[int, int | None] = {}
+            changes: Changes = {}
             while connection.notifies:
                 parsed = parse_payload(connection.notifies.pop(0).payload)
-                if parsed is not None:
+                if parsed is not None and parsed[2] != self.database.client_id:
                     changes[parsed[0]] = parsed[1]
             if changes:
                 self.on_changes(changes)
@@ -164,6 +175,10 @@ class ChangeFeed:
             )
             self._set_online(True)
             if current != last:
-                self.on_changes(None)
+                self.on_snapshot(
+                    self.database.run(
+                        lambda s: todos.list_versions(s, owner_id=self.owner_id), retry=True
+                    )
+                )
                 last = current
             self._stop.wait(POLL_INTERVAL)

@@ -1,9 +1,10 @@
 """notify todo changes
 
 PostgreSQL only: every insert, update and delete of a todo sends NOTIFY on the owner's
-channel (todo_user_<user id>) with "<todo id>:<version>" ("<todo id>:deleted"), so other
-terminals of the same user show the change at once. The payload never carries text.
-SQLite has no NOTIFY: the app polls there.
+channel (todo_user_<user id>) with "<todo id>:<version>:<client>" ("<todo id>:deleted:
+<client>"), where <client> is the writing app's `todo_tui.client` connection setting, so an
+app can ignore its own changes. The payload never carries text. SQLite has no NOTIFY: the
+app polls there.
 
 Revision ID: 0003
 Revises: 0002
@@ -27,12 +28,19 @@ def upgrade() -> None:
         """
         CREATE FUNCTION todo_notify_change() RETURNS trigger
         LANGUAGE plpgsql AS $$
+        DECLARE
+            client text := coalesce(current_setting('todo_tui.client', true), '');
         BEGIN
             IF TG_OP = 'DELETE' THEN
-                PERFORM pg_notify('todo_user_' || OLD.user_id, OLD.id || ':' || 'deleted');
+                PERFORM pg_notify(
+                    'todo_user_' || OLD.user_id,
+                    OLD.id || ':' || 'deleted' || ':' || client
+                );
                 RETURN OLD;
             END IF;
-            PERFORM pg_notify('todo_user_' || NEW.user_id, NEW.id || ':' || NEW.version);
+            PERFORM pg_notify(
+                'todo_user_' || NEW.user_id, NEW.id || ':' || NEW.version || ':' || client
+            );
             RETURN NEW;
         END
         $$

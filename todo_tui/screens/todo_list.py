@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from todo_tui import todos
 from todo_tui.errors import DatabaseFault, InvalidInput
-from todo_tui.live import ChangeFeed, Changes
+from todo_tui.live import ChangeFeed, Changes, Snapshot
 from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
@@ -64,6 +64,9 @@ class TodoListScreen(Screen[None]):
         self.undoable: tuple[str, TodoRecord] | None = None
         self.feed: ChangeFeed | None = None
         self.offline = False
+        # A snapshot from the feed that arrived before the list first loaded.
+        self._early_snapshot: Snapshot | None = None
+        self._loaded_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -89,6 +92,7 @@ class TodoListScreen(Screen[None]):
             self.app.database,
             self.user.id,
             on_changes=lambda changes: self._from_feed(self._changed_elsewhere, changes),
+            on_snapshot=lambda snapshot: self._from_feed(self._compare, snapshot),
             on_online=lambda online: self._from_feed(self._online_changed, online),
             idle_for=self.app.idle_for,
         )
@@ -110,10 +114,6 @@ class TodoListScreen(Screen[None]):
     # -- changes made elsewhere ----------------------------------------------------------------
 
     def _changed_elsewhere(self, changes: Changes) -> None:
-        owner_id = self.user.id
-        if changes is None:  # catch up: compare every version with the database
-            self._call(lambda s: todos.list_versions(s, owner_id=owner_id), self._compare)
-            return
         for todo_id, version in changes.items():
             if version is None:
                 self.table.remove(todo_id)
@@ -130,12 +130,17 @@ class TodoListScreen(Screen[None]):
         shown = self.table.get(todo_id)
         return shown is None or shown.version < version
 
-    def _compare(self, versions: dict[int, int]) -> None:
-        for todo in self.table.all_todos:
-            if todo.id not in versions:
-                self.table.remove(todo.id)
+    def _compare(self, snapshot: Snapshot) -> None:
+        """Catch up with the database: drop what is gone, fetch what is newer."""
+        if not self._loaded_once:
+            self._early_snapshot = snapshot
+            return
+        table = self.table
+        for todo in table.all_todos:
+            if todo.id not in snapshot:
+                table.remove(todo.id)
         self._refresh_status()
-        self._fetch({i for i, version in versions.items() if self._is_newer(i, version)})
+        self._fetch({i for i, version in snapshot.items() if self._is_newer(i, version)})
 
     def _fetch(self, todo_ids: set[int]) -> None:
         if not todo_ids:
@@ -208,6 +213,10 @@ class TodoListScreen(Screen[None]):
     def _loaded(self, records: list[TodoRecord]) -> None:
         self.table.set_todos(records)
         self._refresh_status()
+        self._loaded_once = True
+        if (snapshot := self._early_snapshot) is not None:
+            self._early_snapshot = None
+            self._compare(snapshot)
 
     def _saved(self, record: TodoRecord | None) -> None:
         if record is None:
