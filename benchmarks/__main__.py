@@ -235,6 +235,7 @@ def _control(wire: WireProxy | None, message: dict[str, Any]) -> dict[str, Any]:
             "count": wire.count,
             "sent": wire.sent,
             "connections": wire.connections,
+            "new": sorted(wire.new_connections),
             "startups": wire.startups,
         }
     if command == "delay":

@@ -88,13 +88,15 @@ class WireCounter:
         self.control.request("reset")
 
     def read(self) -> dict[str, Any]:
-        """The queries of the window but the live feed's LISTEN (counted as background)."""
+        """The queries of the window but the live feed's (counted as background): those of
+        the connection that LISTENs, its set-up and its snapshot included."""
         seen = self.control.request("read")
-        ours = [q for _, q in seen["sent"] if not q.startswith(LIVE_FEED)]
+        feed = {n for n, q in seen["sent"] if q.startswith(LIVE_FEED)}
+        ours = [q for n, q in seen["sent"] if n not in feed]
         return {
             "count": len(ours),
             "queries": ours,
-            "connections": seen["connections"],
+            "connections": len(set(seen["new"]) - feed),
             "background": len(seen["sent"]) - len(ours),
         }
 

@@ -185,6 +185,14 @@ def test_db_status_unreachable(dialect: str, tmp_path: Path, run) -> None:
     assert PASSWORD not in out + err
 
 
+def test_db_status_when_the_sqlite_folder_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    result = cli("--database-url", f"sqlite:///{tmp_path}/a-file/todo.db", "db", "status")
+    assert result.returncode == 4, result
+    assert "Cannot create the folder" in result.stderr
+    assert_clean(result)
+
+
 # ---------------------------------------------------------------------------------------
 # db upgrade.
 

@@ -347,3 +347,20 @@ def test_echo_sql_from_environment(tmp_path: Path, raw: str, expected: bool) -> 
 def test_echo_sql_argument_wins(tmp_path: Path) -> None:
     settings = load_settings(echo_sql=True, environ={"TODO_TUI_ECHO_SQL": "0"}, cwd=tmp_path)
     assert settings.echo_sql is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:12345/x@db.example.com/neondb",  # would parse: host "alice"
+        "postgresql://alice:se/cret@db.example.com/neondb",
+        "postgresql://alice:se?cret@db.example.com/neondb",
+        "postgresql://alice:se#cret@db.example.com/neondb",
+    ],
+)
+def test_a_password_with_raw_url_characters_is_refused_and_never_shown(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_database_url(url, source="the environment")
+    message = str(refused.value)
+    assert "percent-encode" in message
+    assert "cret" not in message and "12345/x" not in message and "alice" not in message

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 import todo_tui.db
-from todo_tui.config import load_settings
+from todo_tui.config import load_settings, parse_database_url
 from todo_tui.db import Database, classify
 from todo_tui.errors import DatabaseFault, FaultKind
 from todo_tui.models import Todo, User
@@ -511,3 +511,17 @@ def test_connection_idle_past_the_suspend_timeout_is_replaced(
         with db.engine.connect() as connection:
             new_pid = backend_pid(connection)
     assert new_pid != old_pid
+
+
+def test_options_in_the_url_are_kept_beside_the_apps(postgres: Database) -> None:
+    url = postgres.settings.database.url.replace("postgresql+psycopg2", "postgresql")
+    url += ("&" if "?" in url else "?") + "options=-c%20work_mem%3D7MB"
+    db = Database(replace(postgres.settings, database=parse_database_url(url, source="test")))
+    try:
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW work_mem").scalar() == "7MB"
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "10s"
+            client = connection.exec_driver_sql("SHOW todo_tui.client").scalar()
+            assert client == db.client_id
+    finally:
+        db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 from textual.widgets import Input, TextArea
 
@@ -171,3 +173,28 @@ def _dump(database) -> dict[str, list]:
             name: sorted(map(tuple, connection.exec_driver_sql(f'SELECT * FROM "{name}"')))
             for name in names
         }
+
+
+async def test_a_toggle_pressed_just_before_quitting_is_saved(database, tmp_path):
+    with database.session() as session:
+        alice = auth.register(session, email="alice@example.com", password=PASSWORD, rounds=4)
+        todo = todos.add_todo(session, owner_id=alice.id, title="Pay rent")
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "alice@example.com", PASSWORD)
+        # Another client holds the row for half a second: the toggle is still on its way
+        # when the app has quit.
+        blocker = database.engine.connect()
+        transaction = blocker.begin()
+        if database.dialect == "sqlite":
+            blocker.exec_driver_sql("UPDATE todo SET title = title")  # the write lock
+        else:
+            blocker.exec_driver_sql(f"SELECT 1 FROM todo WHERE id = {todo.id} FOR UPDATE")
+        release = threading.Timer(0.5, lambda: (transaction.commit(), blocker.close()))
+        release.start()
+        await pilot.press("space", "q")  # no wait for the answer: quit at once
+    app.finish_database_work()
+    release.join()
+    with database.session() as session:
+        assert todos.get_todo(session, owner_id=alice.id, todo_id=todo.id).is_completed

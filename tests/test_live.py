@@ -7,8 +7,10 @@ PostgreSQL delivers changes with LISTEN/NOTIFY; SQLite (and Neon's pooler) with 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import select
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -21,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from textual.pilot import Pilot
 
-from tests.pilot import log_in, make_app, screen_name, settle
+from tests.pilot import fill, log_in, make_app, screen_name, settle
 from tests.wire import WireProxy
 from todo_tui import auth, live, todos
 from todo_tui.config import Settings, load_settings
@@ -57,6 +59,15 @@ async def eventually(
             pytest.fail(f"not within {timeout} s: {what}")
         await pilot.pause(0.05)
     return time.monotonic() - start
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll a condition another thread makes true, with a deadline."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout} s: {what}")
+        time.sleep(0.01)
 
 
 async def throughout(pilot: Pilot, predicate: Callable[[], object], what: str, period: float):
@@ -369,3 +380,126 @@ async def test_idle_feed_stops_talking_to_the_server_and_a_key_press_resumes_it(
         assert latency <= LATENCY
         assert talked()
         assert table_of(pilot).cursor_todo.id == kept.id
+
+
+# ---------------------------------------------------------------------------------------
+# Robustness: a failure the feed did not expect; a screen gone while the feed delivers
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("a bug in a callback"), sa.exc.InvalidRequestError("an unclassified error")],
+    ids=["callback", "sqlalchemy"],
+)
+def test_an_unexpected_failure_is_logged_and_the_feed_carries_on(
+    database: Database,
+    failure: Exception,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(live, "BACKOFF", (0.05,))
+    alice = register(database)
+    reports: list[object] = []
+
+    def on_snapshot(snapshot: live.Snapshot, taken_at: float) -> None:
+        reports.append("snapshot")
+        if len(reports) == 1:
+            raise failure
+
+    feed = ChangeFeed(
+        database,
+        alice.id,
+        on_changes=reports.append,
+        on_snapshot=on_snapshot,
+        on_online=reports.append,
+        idle_for=lambda: 0.0,
+    )
+    feed.start()
+    try:
+        wait_until(lambda: len(reports) >= 2, "a catch-up after the failure")
+    finally:
+        feed.stop()
+    # Connected again and caught up; never reported offline (the connection was fine).
+    assert reports == ["snapshot", "snapshot"]
+    (logged,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged.name == "todo_tui.live" and logged.exc_info[1] is failure
+
+
+async def test_logging_out_while_the_feed_delivers_raises_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    alice = register(database)
+    add(database, alice, "keep")
+    async with logged_in(database.settings, tmp_path) as pilot:
+        app, feed = pilot.app, pilot.app.screen.feed
+        arrived, go_on = threading.Event(), threading.Event()
+        failures: list[Exception] = []
+        call_from_thread = app.call_from_thread
+
+        def held(callback: Callable, *arguments: object) -> object:
+            """The feed's deliveries wait, on their way to the screen, until told."""
+            if threading.current_thread() is not feed._thread:
+                return call_from_thread(callback, *arguments)
+            arrived.set()
+            go_on.wait(10)
+            try:
+                return call_from_thread(callback, *arguments)
+            except Exception as exc:
+                failures.append(exc)
+                raise
+
+        app.call_from_thread = held
+        add(database, alice, "added elsewhere")  # a poll's snapshot, or a NOTIFY
+        await eventually(pilot, arrived.is_set, "the change on its way to the screen")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert screen_name(pilot) == "LoginScreen"
+        go_on.set()  # delivered now, the list screen gone
+        await eventually(pilot, lambda: not feed._thread.is_alive(), "the feed stopped")
+        assert failures == []
+
+
+# ---------------------------------------------------------------------------------------
+# A snapshot taken before this terminal's own add (or undone delete) committed, but
+# delivered after it, does not hide the todo
+
+
+async def test_a_snapshot_older_than_an_add_of_this_terminal_does_not_hide_it(
+    database: Database, tmp_path: Path
+) -> None:
+    alice = register(database)
+    kept = add(database, alice, "keep")
+
+    def snapshot() -> tuple[live.Snapshot, float]:
+        taken_at = time.monotonic()  # as the feed does: just before its query
+        return database.run(lambda s: todos.list_versions(s, owner_id=alice.id)), taken_at
+
+    async with logged_in(database.settings, tmp_path) as pilot:
+        screen = pilot.app.screen
+        screen.feed.stop()  # the snapshots here are the test's, delivered in its order
+        await eventually(pilot, lambda: not screen.feed._thread.is_alive(), "the feed stopped")
+        before_add = snapshot()
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(pilot, "#title", "added here")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen._compare(*before_add)  # delivered late
+        assert shown(pilot) == {"added here": False, "keep": False}
+
+        table_of(pilot).move_cursor_to(kept.id)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("enter")  # confirmed
+        await settle(pilot)
+        assert shown(pilot) == {"added here": False}
+        before_undo = snapshot()
+        await pilot.press("u")
+        await settle(pilot)
+        screen._compare(*before_undo)  # delivered late
+        assert shown(pilot) == {"added here": False, "keep": False}
+
+        # A snapshot taken after the add is believed: the todo is gone.
+        gone = (before_undo[0], time.monotonic())
+        screen._compare(*gone)
+        assert shown(pilot) == {"added here": False}

@@ -1,7 +1,7 @@
-"""TodoApp: the screen flow, database calls in worker threads, and one place for failures.
+"""TodoApp: the screen flow, database calls on one database thread, one place for failures.
 
 This module and the startup screen draw the first frame, so they import Textual and the
-standard library only; SQLAlchemy, Alembic, psycopg2 and bcrypt load in a worker after it.
+standard library only; SQLAlchemy, psycopg2 and bcrypt load on the database thread after it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 import time
 from asyncio import Future
 from collections.abc import Callable, Iterable
+from concurrent.futures import CancelledError
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+QUIT_GRACE = 1.5  # seconds quitting waits for database work in flight
 Failure = InvalidInput | DatabaseFault
 
 
@@ -54,8 +56,13 @@ class DatabaseThread:
         self._queue.put(work)
 
     def stop(self) -> None:
-        """Finish the queued work, then end (without waiting for it)."""
+        """Finish the queued work, then end."""
         self._queue.put(None)
+
+    def join(self, timeout: float) -> bool:
+        """Wait (at most `timeout`) for the queued work to finish; False if it did not."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _run(self) -> None:
         while (work := self._queue.get()) is not None:
@@ -121,9 +128,12 @@ class TodoApp(App[None]):
         yield from super().get_system_commands(screen)
         # Every key of the current screen is also a command in the palette.
         for binding in getattr(screen, "PALETTE_BINDINGS", ()):
+            keys = ", ".join(
+                self.get_key_display(Binding(key, "")) for key in binding.key.split(",")
+            )
             yield SystemCommand(
                 binding.description,
-                f"{binding.tooltip or binding.description} ({binding.key})",
+                f"{binding.tooltip or binding.description} ({keys})",
                 lambda action=binding.action: self.call_next(screen.run_action, action),
             )
 
@@ -159,7 +169,8 @@ class TodoApp(App[None]):
                     FaultKind.UNEXPECTED, f"Something went wrong ({type(exc).__name__})."
                 )
                 deliver = failed or self.show_failure
-            with contextlib.suppress(RuntimeError):  # the app has stopped: nobody to tell
+            # The app has stopped (or is stopping): nobody is left to tell.
+            with contextlib.suppress(RuntimeError, CancelledError):
                 self.call_from_thread(self._deliver, node, deliver, result, settled)
 
         self._database_thread.submit(run)
@@ -187,3 +198,9 @@ class TodoApp(App[None]):
         if self.database is not None:
             self._database_thread.submit(self.database.dispose)
         self._database_thread.stop()
+
+    def finish_database_work(self, timeout: float = QUIT_GRACE) -> None:
+        """After the app has stopped: let a save still on its way land (a toggle pressed
+        just before quitting), but never hang the exit on a server that does not answer."""
+        if not self._database_thread.join(timeout):
+            log.warning("quit with database work unfinished after %.1f s", timeout)

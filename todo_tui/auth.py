@@ -1,4 +1,4 @@
-"""Accounts: register and authenticate. bcrypt runs here, so callers use a worker thread."""
+"""Accounts: register and authenticate. bcrypt runs here: call from the database thread."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def hash_password(password: str, *, rounds: int) -> str:
 @cache
 def _dummy_hash(rounds: int) -> bytes:
     return bcrypt.hashpw(b"not a password of anyone", bcrypt.gensalt(rounds))
+
+
+def prepare(rounds: int) -> None:
+    """Make the dummy hash ahead of the first log in (a bcrypt run of its own)."""
+    _dummy_hash(rounds)
 
 
 def register(session: Session, *, email: str, password: str, rounds: int) -> UserRecord:

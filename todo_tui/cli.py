@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from dataclasses import replace
+
+from platformdirs import user_log_path
 
 from todo_tui import __version__
-from todo_tui.config import ConfigError, Settings, load_settings
+from todo_tui.config import APP_NAME, ConfigError, Settings, load_settings
 
 EXIT_OK = 0
 EXIT_NEEDS_UPGRADE = 1
@@ -37,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument(
         "--adopt",
         action="store_true",
-        help="first record an unversioned database whose tables match a revision as that revision",
+        help="first record an unversioned database whose tables match the newest revision "
+        "as that revision",
     )
     return parser
 
@@ -53,8 +58,27 @@ def main(argv: list[str] | None = None) -> int:
         return run_db_command(settings, args.db_command, adopt=getattr(args, "adopt", False))
     from todo_tui.app import TodoApp
 
-    TodoApp(settings=settings).run()
-    return EXIT_OK
+    settings = log_to_file(settings)
+    app = TodoApp(settings=settings)
+    app.run()
+    app.finish_database_work()
+    return app.return_code or EXIT_OK
+
+
+def log_to_file(settings: Settings) -> Settings:
+    """The terminal belongs to the app: logs (and --echo-sql's statements) go to a file."""
+    path = user_log_path(APP_NAME) / "todo-tui.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return replace(settings, echo_sql=False)  # nowhere to write: no echo on the screen
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    if settings.echo_sql:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    # SQLAlchemy's own echo would print to stdout, under the app's screen.
+    return replace(settings, echo_sql=False)
 
 
 def run_db_command(settings: Settings, action: str, *, adopt: bool = False) -> int:
@@ -62,13 +86,18 @@ def run_db_command(settings: Settings, action: str, *, adopt: bool = False) -> i
     from todo_tui.errors import DatabaseFault
     from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
-    database = Database(settings)
+    print(f"Database: {settings.database}")
     try:
-        print(f"Database: {settings.database}")
+        database = Database(settings)
+    except DatabaseFault as fault:
+        print(f"todo-tui: {fault.sentence}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    try:
         status = schema_status(database)
-        if action == "upgrade" and (
-            status.state in {SchemaState.BEHIND, SchemaState.EMPTY}
-            or (status.state is SchemaState.UNVERSIONED and status.adoptable and adopt)
+        if (
+            action == "upgrade"
+            and status.can_upgrade
+            and (adopt or status.state is not SchemaState.UNVERSIONED)
         ):
             try:
                 status = upgrade_to_head(

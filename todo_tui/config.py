@@ -19,6 +19,7 @@ DEFAULT_BCRYPT_ROUNDS = 12
 DEFAULT_CONNECT_TIMEOUT = 10
 POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg2"}
 SECRET_QUERY_KEYS = {"password", "sslpassword"}
+UNSAFE_IN_PASSWORD = "/ ? # @ : (as %2F %3F %23 %40 %3A)"
 
 
 class ConfigError(Exception):
@@ -73,8 +74,12 @@ def parse_database_url(raw: str, *, source: str) -> DatabaseURL:
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a non-numeric port
-    except ValueError as exc:
-        raise ConfigError(f"{where} cannot be parsed as a URL ({exc}).") from None
+    except ValueError:
+        # Never quote the error: it would show part of the URL, the password perhaps.
+        raise ConfigError(
+            f"{where} cannot be parsed as a URL: check the port, and percent-encode any "
+            f"{UNSAFE_IN_PASSWORD} in the password."
+        ) from None
     scheme = parts.scheme.lower()
     if not scheme or "://" not in text:
         raise ConfigError(f"{where} is not a URL: expected postgresql://… or sqlite:///….")
@@ -95,6 +100,11 @@ def parse_database_url(raw: str, *, source: str) -> DatabaseURL:
 
 
 def _postgres_url(parts, *, where: str, source: str) -> DatabaseURL:
+    if "@" in parts.path or "@" in parts.query or parts.fragment:
+        # A password with a raw / ? or # ends the host part early: the rest would be shown.
+        raise ConfigError(
+            f"{where} cannot be read: percent-encode any {UNSAFE_IN_PASSWORD} in the password."
+        )
     query = parse_qsl(parts.query, keep_blank_values=True)
     if not parts.hostname and not any(key == "host" for key, _ in query):
         raise ConfigError(f"{where} has no host name (postgresql://user:password@HOST/db).")

@@ -76,11 +76,15 @@ def _postgres_engine(
         "keepalives_interval": 10,
         "keepalives_count": 3,
     }
+    connect_args = {k: v for k, v in defaults.items() if k not in url.query}  # the URL wins
     if not is_pooler(url.host):  # Neon's pooler refuses startup options (and has no NOTIFY)
-        defaults["options"] = f"-c statement_timeout={timeout * 1000}" + (
+        ours = f"-c statement_timeout={timeout * 1000}" + (
             f" -c todo_tui.client={client_id}" if client_id else ""
         )
-    connect_args = {k: v for k, v in defaults.items() if k not in url.query}  # the URL wins
+        # Added to the URL's own options (Neon documents options=endpoint%3D...), not lost.
+        theirs = url.query.get("options")
+        connect_args["options"] = f"{theirs} {ours}" if isinstance(theirs, str) else ours
+        url = url.difference_update_query(["options"])
     connect_args["connection_factory"] = _deadline_connection(
         connect_limit=timeout, answer_limit=timeout + ANSWER_GRACE
     )
@@ -322,7 +326,7 @@ def classify(exc: BaseException, database: DatabaseURL) -> DatabaseFault | None:
         return DatabaseFault(
             FaultKind.TIMED_OUT, "All connections to the database are busy; try again."
         )
-    if isinstance(exc, ValueError) and "NUL" in str(exc):
+    if isinstance(exc, ValueError) and "cannot contain NUL (0x00)" in str(exc):
         # psycopg2 refuses NUL before SQL, with a ValueError rather than a DBAPIError.
         return DatabaseFault(FaultKind.REJECTED, "Text cannot contain NUL characters.", field=None)
     if isinstance(exc, UnicodeEncodeError):

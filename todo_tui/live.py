@@ -15,6 +15,9 @@ IDLE_LIMIT without a key press the feed stops talking to the server, so a Neon c
 suspend, until `resume()`.
 
 No Textual here: callbacks run on the feed's thread; the screen hands them to the UI.
+`on_snapshot(snapshot, taken_at)`: `taken_at` is time.monotonic() just before its query, so
+the screen can tell a snapshot older than a change of its own. `on_online(online)`: the
+connection was lost (False) or is back (True); the first connection is no news.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ BACKOFF = (1, 2, 4, 8, 15, 30)
 # Changes: {todo id: its new version, or None when deleted}. A snapshot: {id: version}.
 Changes = dict[int, int | None]
 Snapshot = dict[int, int]
+# What a lost connection raises; anything else is a bug, logged with its traceback.
+EXPECTED_FAILURES = (psycopg2.Error, DatabaseFault, OSError)
 
 
 def parse_payload(payload: str) -> tuple[int, int | None, str] | None:
@@ -63,7 +68,7 @@ class ChangeFeed:
         owner_id: int,
         *,
         on_changes: Callable[[Changes], None],
-        on_snapshot: Callable[[Snapshot], None],
+        on_snapshot: Callable[[Snapshot, float], None],
         on_online: Callable[[bool], None],
         idle_for: Callable[[], float],
     ) -> None:
@@ -77,12 +82,18 @@ class ChangeFeed:
         self._stop = threading.Event()
         self._awake = threading.Event()
         self._awake.set()
-        self._online: bool | None = None
+        self._online: bool | None = None  # None until the first connection (or failure)
+        self._attempt = 0  # failures in a row: the backoff
         self._thread = threading.Thread(target=self._run, name="todo-tui-changes", daemon=True)
 
     @property
     def paused(self) -> bool:
         return not self._awake.is_set()
+
+    @property
+    def offline(self) -> bool:
+        """A lost connection has been reported, and it is not back yet."""
+        return self._online is False
 
     def start(self) -> None:
         self._thread.start()
@@ -95,7 +106,6 @@ class ChangeFeed:
         self._awake.set()
 
     def _run(self) -> None:
-        attempt = 0
         while not self._stop.is_set():
             if not self._awake.wait(timeout=LISTEN_WAKEUP):
                 continue
@@ -104,21 +114,32 @@ class ChangeFeed:
                     self._listen()
                 else:
                     self._poll()
-                attempt = 0
-            except (psycopg2.Error, DatabaseFault, OSError) as exc:
-                log.info("change feed: %s", exc)
+                self._attempt = 0  # stopped, or paused while idle: afresh when resumed
+            except Exception as exc:  # the feed lives on, whatever went wrong
+                if isinstance(exc, EXPECTED_FAILURES):
+                    log.info("change feed: %s", exc)
+                else:
+                    log.exception("change feed: unexpected failure")
                 # A connection the server closed while idle (a Neon suspend) is usually
                 # back at the first retry: only a second failure is worth telling.
-                if attempt > 0 or self._online is not True:
+                if self._attempt > 0 or self._online is not True:
                     self._set_online(False)
-                delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
-                attempt += 1
+                delay = BACKOFF[min(self._attempt, len(BACKOFF) - 1)]
+                self._attempt += 1
                 self._stop.wait(delay)
+
+    def _connected(self, snapshot: Snapshot, taken_at: float) -> None:
+        """A connection works: online, the catch-up reported, and the next failure is a
+        new outage (retried once before the user is told, backing off from the start)."""
+        self._set_online(True)
+        self.on_snapshot(snapshot, taken_at)
+        self._attempt = 0
 
     def _set_online(self, online: bool) -> None:
         if online != self._online:
-            self._online = online
-            self.on_online(online)
+            was, self._online = self._online, online
+            if was is not None or not online:  # the first connection is no news
+                self.on_online(online)
 
     def _idle(self) -> bool:
         if self.idle_for() > IDLE_LIMIT:
@@ -131,13 +152,13 @@ class ChangeFeed:
         try:
             with connection.cursor() as cursor:
                 # One round trip: listening from now on, and where everything stands now.
+                taken_at = time.monotonic()
                 cursor.execute(
                     f"{self._listen_sql}; SELECT id, version FROM todo WHERE user_id = %s",
                     (self.owner_id,),
                 )
                 snapshot = dict(cursor.fetchall())
-            self._set_online(True)
-            self.on_snapshot(snapshot)
+            self._connected(snapshot, taken_at)
             self._deliver_notifications(connection)
         finally:
             connection.close()
@@ -173,12 +194,11 @@ class ChangeFeed:
             current = self.database.run(
                 lambda s: todos.fingerprint(s, owner_id=self.owner_id), retry=True
             )
-            self._set_online(True)
             if current != last:
-                self.on_snapshot(
-                    self.database.run(
-                        lambda s: todos.list_versions(s, owner_id=self.owner_id), retry=True
-                    )
+                taken_at = time.monotonic()
+                snapshot = self.database.run(
+                    lambda s: todos.list_versions(s, owner_id=self.owner_id), retry=True
                 )
+                self._connected(snapshot, taken_at)
                 last = current
             self._stop.wait(POLL_INTERVAL)

@@ -1,5 +1,5 @@
-"""The tables, exactly as revision 0001 creates them. Alembic owns the schema; this module
-only describes it (for queries and for `alembic check`).
+"""The tables, as the migrations leave them at head. Alembic owns the schema; this module
+only describes it (for queries, and for `alembic check`, which proves the two agree).
 
 SQLModel resolves relationship annotations at runtime: no `from __future__ import annotations`,
 and `Optional["User"]` rather than `"User | None"`.
@@ -11,6 +11,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
+from todo_tui.validation import EMAIL_MAX, TITLE_MAX
+
 # The names PostgreSQL itself would choose, so the catalog matches the specification.
 NAMING_CONVENTION = {
     "ix": "idx_%(table_name)s_%(column_0_N_name)s",
@@ -21,9 +23,7 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
-EMAIL_MAX = 255
 PASSWORD_HASH_MAX = 255
-TITLE_MAX = 200
 
 
 class UTCDateTime(sa.TypeDecorator):

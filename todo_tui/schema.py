@@ -62,6 +62,13 @@ class SchemaStatus:
     fault: DatabaseFault | None = None
 
     @property
+    def can_upgrade(self) -> bool:
+        """Behind, empty, or unversioned with tables that match a revision (adopt first)."""
+        return self.state in {SchemaState.BEHIND, SchemaState.EMPTY} or bool(
+            self.state is SchemaState.UNVERSIONED and self.adoptable
+        )
+
+    @property
     def summary(self) -> str:
         """One or two sentences for `todo-tui db status` and the launch screen."""
         current = ", ".join(self.current) or "none"

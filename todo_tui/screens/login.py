@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Stat
 
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import UserRecord
+from todo_tui.screens.forms import show_errors
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
@@ -26,12 +27,18 @@ if TYPE_CHECKING:
 AFTER_LOGIN_MODULES = ("todo_tui.auth", "todo_tui.todos", "todo_tui.screens.todo_list")
 
 
-def warm_up() -> None:
-    """Import what logging in and the todo list need; runs on the database thread."""
+def warm_up(rounds: int | None = None) -> None:
+    """Import what logging in and the todo list need, and make the dummy hash that an
+    unknown email is checked against (or the first such log in would take twice as long);
+    runs on the database thread while the user types."""
     import importlib
 
     for name in AFTER_LOGIN_MODULES:
         importlib.import_module(name)
+    if rounds is not None:
+        from todo_tui import auth
+
+        auth.prepare(rounds)
 
 
 class LoginScreen(Screen[None]):
@@ -63,7 +70,8 @@ class LoginScreen(Screen[None]):
 
     def _warm_up(self) -> None:
         # Queued before any log in, so the database thread runs it first; nothing to show.
-        self.app.call_database(self, warm_up, done=lambda _: None)
+        rounds = self.app.settings.bcrypt_rounds
+        self.app.call_database(self, lambda: warm_up(rounds), done=lambda _: None)
 
     @on(Input.Submitted, "#email")
     def _next_field(self) -> None:
@@ -108,11 +116,3 @@ class LoginScreen(Screen[None]):
                 self.app.log_in(user)
 
         self.app.push_screen(RegisterScreen(), created)
-
-
-def show_errors(screen: Screen, errors: dict[str, str]) -> None:
-    """Put each message under its field (`#<field>-error`) and clear the others."""
-    for widget in screen.query(".field-error").results(Static):
-        field = (widget.id or "").removesuffix("-error")
-        widget.update(errors.get(field, ""))
-        widget.display = field in errors

@@ -11,10 +11,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
-from todo_tui import auth
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import UserRecord
-from todo_tui.screens.login import show_errors
+from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem
 
 if TYPE_CHECKING:
@@ -74,6 +73,8 @@ class RegisterScreen(Screen[UserRecord | None]):
         rounds = self.app.settings.bcrypt_rounds
 
         def work() -> UserRecord:
+            from todo_tui import auth  # bcrypt and SQLModel: loaded on this thread
+
             assert self.app.database is not None
             with self.app.database.session() as session:
                 return auth.register(session, email=email, password=password, rounds=rounds)

@@ -27,10 +27,7 @@ TITLES = {
 class SchemaDialog(ModalScreen[bool]):
     """Dismissed with True once the database is at head, False to quit."""
 
-    BINDINGS = [
-        Binding("q,escape", "quit", "Quit", show=False),
-        Binding("ctrl+q", "quit", "Quit"),
-    ]
+    BINDINGS = [Binding("q,escape", "quit", "Quit", show=False)]
 
     app: TodoApp
 
@@ -38,12 +35,6 @@ class SchemaDialog(ModalScreen[bool]):
         super().__init__()
         self.status = status
         self.applied: list[Revision] = []
-
-    @property
-    def can_upgrade(self) -> bool:
-        return self.status.state in {SchemaState.BEHIND, SchemaState.EMPTY} or bool(
-            self.status.state is SchemaState.UNVERSIONED and self.status.adoptable
-        )
 
     def compose(self) -> ComposeResult:
         status = self.status
@@ -61,7 +52,7 @@ class SchemaDialog(ModalScreen[bool]):
             yield LoadingIndicator(id="schema-busy")
             yield Static("", id="schema-error", markup=False)
             with Horizontal(id="schema-buttons"):
-                if self.can_upgrade:
+                if self.status.can_upgrade:
                     label = (
                         "Adopt and upgrade"
                         if status.state is SchemaState.UNVERSIONED
@@ -80,7 +71,7 @@ class SchemaDialog(ModalScreen[bool]):
         return ("Migrations to apply:\n" + "\n".join(lines)) if lines else ""
 
     def on_mount(self) -> None:
-        self.query_one("#upgrade" if self.can_upgrade else "#quit", Button).focus()
+        self.query_one("#upgrade" if self.status.can_upgrade else "#quit", Button).focus()
 
     @on(Button.Pressed, "#upgrade")
     def upgrade(self) -> None:
@@ -106,19 +97,18 @@ class SchemaDialog(ModalScreen[bool]):
     def _upgraded(self, status: SchemaStatus) -> None:
         if status.state is SchemaState.UP_TO_DATE:
             self.dismiss(True)
-        else:
-            self._upgrade_failed(status.summary)
+        else:  # applied, but then found otherwise (another todo-tui, or unreachable)
+            self._upgrade_failed(status.summary, unchanged=False)
 
-    def _upgrade_failed(self, failure: Exception | str) -> None:
+    def _upgrade_failed(self, failure: Exception | str, *, unchanged: bool = True) -> None:
         self.applied.clear()
         self.set_class(False, "-busy")
         self.set_class(True, "-failed")
-        self.query_one("#schema-error", Static).update(
-            f"{failure} The schema is unchanged: nothing was applied."
-        )
+        suffix = " The schema is unchanged: nothing was applied." if unchanged else ""
+        self.query_one("#schema-error", Static).update(f"{failure}{suffix}")
         self.query_one("#schema-details", Static).update(self._details())
         self.query_one("#schema-buttons").display = True
-        if self.can_upgrade:
+        if self.status.can_upgrade:
             upgrade = self.query_one("#upgrade", Button)
             upgrade.label = "Retry"
             upgrade.focus()

@@ -1,6 +1,6 @@
 """The first frame: which database, a busy indicator while connecting, then the schema check.
 
-Imports Textual only; the database modules load inside the worker, after this has painted.
+Imports Textual only; the database modules load on the database thread, after this has painted.
 The Retry and Quit buttons are built only when the check fails: Button's styles and widgets
 cost the first frame about 20 ms (benchmarks/), and an up-to-date start never shows them.
 """
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def check_database(app: TodoApp) -> SchemaStatus:
-    """Runs in a worker: the imports the check needs, the engine, and the schema status.
+    """Runs on the database thread: the imports the check needs, the engine, and the schema status.
 
     Only those: what logging in and the list need is imported once the login screen has
     been painted (LoginScreen.on_mount), so it does not delay it.
@@ -55,7 +55,7 @@ class StartupScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # After the first frame is painted: the worker's imports would compete with it.
+        # After the first frame is painted: the imports would compete with it.
         self.call_after_refresh(self.check)
 
     def check(self) -> None:

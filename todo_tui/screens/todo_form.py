@@ -15,7 +15,7 @@ from todo_tui import todos
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
-from todo_tui.screens.login import show_errors
+from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
 from todo_tui.validation import TITLE_MAX, title_problem
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, get_args
@@ -53,7 +54,8 @@ class TodoListScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui"),
         Binding("escape", "close_search", "Clear search", tooltip="Clear and close the search"),
     ]
-    PALETTE_BINDINGS = [b for b in BINDINGS if b.action != "close_search"]
+    # The palette has Quit already, and closing the search is for the search field.
+    PALETTE_BINDINGS = [b for b in BINDINGS if b.action not in {"close_search", "app.quit"}]
 
     app: TodoApp
 
@@ -63,10 +65,13 @@ class TodoListScreen(Screen[None]):
         # The last delete or done change, as the todo was before it.
         self.undoable: tuple[str, TodoRecord] | None = None
         self.feed: ChangeFeed | None = None
-        self.offline = False
-        # A snapshot from the feed that arrived before the list first loaded.
-        self._early_snapshot: Snapshot | None = None
+        # A snapshot from the feed (and when it was taken) that arrived before the list
+        # first loaded.
+        self._early_snapshot: tuple[Snapshot, float] | None = None
         self._loaded_once = False
+        # Todo id -> when (time.monotonic()) this terminal's add or undone delete of it
+        # arrived: an older snapshot has not seen it yet.
+        self._added_at: dict[int, float] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,7 +97,9 @@ class TodoListScreen(Screen[None]):
             self.app.database,
             self.user.id,
             on_changes=lambda changes: self._from_feed(self._changed_elsewhere, changes),
-            on_snapshot=lambda snapshot: self._from_feed(self._compare, snapshot),
+            on_snapshot=lambda snapshot, taken_at: self._from_feed(
+                self._compare, snapshot, taken_at
+            ),
             on_online=lambda online: self._from_feed(self._online_changed, online),
             idle_for=self.app.idle_for,
         )
@@ -103,9 +110,13 @@ class TodoListScreen(Screen[None]):
         if self.feed is not None:
             self.feed.stop()
 
-    def _from_feed(self, callback: Callable, argument: object) -> None:
-        with contextlib.suppress(RuntimeError):  # the app has stopped
-            self.app.call_from_thread(callback, argument)
+    def _from_feed(self, callback: Callable, *arguments: object) -> None:
+        def deliver() -> None:
+            if self.is_attached:  # the screen may have gone (logged out) meanwhile
+                callback(*arguments)
+
+        with contextlib.suppress(RuntimeError):  # the app has stopped, or the screen left it
+            self.app.call_from_thread(deliver)
 
     def _user_is_back(self, _: None) -> None:
         if self.feed is not None and self.feed.paused:
@@ -130,14 +141,19 @@ class TodoListScreen(Screen[None]):
         shown = self.table.get(todo_id)
         return shown is None or shown.version < version
 
-    def _compare(self, snapshot: Snapshot) -> None:
-        """Catch up with the database: drop what is gone, fetch what is newer."""
+    def _compare(self, snapshot: Snapshot, taken_at: float) -> None:
+        """Catch up with the database: drop what is gone, fetch what is newer.
+
+        A todo added here after the snapshot was taken may be missing from it only because
+        it was not committed yet: it stays (the next snapshot or notification settles it).
+        """
         if not self._loaded_once:
-            self._early_snapshot = snapshot
+            self._early_snapshot = (snapshot, taken_at)
             return
+        self._added_at = {i: at for i, at in self._added_at.items() if at > taken_at}
         table = self.table
         for todo in table.all_todos:
-            if todo.id not in snapshot:
+            if todo.id not in snapshot and todo.id not in self._added_at:
                 table.remove(todo.id)
         self._refresh_status()
         self._fetch({i for i, version in snapshot.items() if self._is_newer(i, version)})
@@ -146,24 +162,19 @@ class TodoListScreen(Screen[None]):
         if not todo_ids:
             return
         owner_id = self.user.id
-
-        def fetched(records: list[TodoRecord]) -> None:
-            for record in records:
-                self._apply(record)
-
-        self._call(lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids), fetched)
+        self._call(
+            lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids),
+            lambda records: self._apply(*records),
+        )
 
     def _online_changed(self, online: bool) -> None:
-        if online == (not self.offline):
-            return
-        self.offline = not online
         self._refresh_status()
         if online:
             self.notify("Reconnected to the database.", markup=False, timeout=4)
         else:
             self.notify(
                 "Lost the connection to the database: reconnecting. What is shown stays "
-                "readable; changes wait until it is back.",
+                "readable; changes cannot be saved until it is back.",
                 severity="warning",
                 markup=False,
                 timeout=8,
@@ -175,7 +186,7 @@ class TodoListScreen(Screen[None]):
         parts = [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
         if table.query:
             parts.append(f"{table.visible_count} matching")
-        if self.offline:
+        if self.feed is not None and self.feed.offline:
             parts.append("offline: reconnecting…")
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
         self.sub_title = f"{self.user.email} — {active} active, {done} done"
@@ -197,11 +208,12 @@ class TodoListScreen(Screen[None]):
 
         self.app.call_database(self, run, done=done, failed=failed)
 
-    def _apply(self, record: TodoRecord) -> None:
-        """Show `record` unless the list already holds a newer version of it."""
-        shown = self.table.get(record.id)
-        if shown is None or shown.version <= record.version:
-            self.table.upsert(record)
+    def _apply(self, *records: TodoRecord) -> None:
+        """Show each record unless the list already holds a newer version of it."""
+        table = self.table
+        table.upsert_many(
+            [r for r in records if (shown := table.get(r.id)) is None or shown.version <= r.version]
+        )
         self._refresh_status()
 
     # -- loading ---------------------------------------------------------------------------
@@ -214,15 +226,21 @@ class TodoListScreen(Screen[None]):
         self.table.set_todos(records)
         self._refresh_status()
         self._loaded_once = True
-        if (snapshot := self._early_snapshot) is not None:
+        if (early := self._early_snapshot) is not None:
             self._early_snapshot = None
-            self._compare(snapshot)
+            self._compare(*early)
 
     def _saved(self, record: TodoRecord | None) -> None:
         if record is None:
             return
         self._apply(record)
         self.table.move_cursor_to(record.id)
+
+    def _added(self, record: TodoRecord | None) -> None:
+        """A todo this terminal added (or put back): see `_compare`."""
+        if record is not None:
+            self._added_at[record.id] = time.monotonic()
+        self._saved(record)
 
     def _gone(self, todo: TodoRecord) -> None:
         self.table.remove(todo.id)
@@ -232,7 +250,7 @@ class TodoListScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def action_add(self) -> None:
-        self.app.push_screen(TodoForm(self.user), self._saved)
+        self.app.push_screen(TodoForm(self.user), self._added)
 
     def action_edit(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
@@ -293,6 +311,19 @@ class TodoListScreen(Screen[None]):
 
     def _delete(self, todo: TodoRecord) -> None:
         owner_id, todo_id, version = self.user.id, todo.id, todo.version
+        attempts = 0
+
+        def delete(session: Session) -> TodoRecord:
+            nonlocal attempts
+            attempts += 1
+            try:
+                return todos.delete_todo(
+                    session, owner_id=owner_id, todo_id=todo_id, version=version
+                )
+            except TodoNotFound:
+                if attempts == 1:
+                    raise
+                return todo  # retried: the first attempt deleted it, its reply was lost
 
         def done(deleted: TodoRecord) -> None:
             self.undoable = ("delete", deleted)
@@ -311,11 +342,7 @@ class TodoListScreen(Screen[None]):
             else:
                 self.app.show_failure(failure)
 
-        self._call(
-            lambda s: todos.delete_todo(s, owner_id=owner_id, todo_id=todo_id, version=version),
-            done,
-            failed,
-        )
+        self._call(delete, done, failed)
 
     def action_undo(self) -> None:
         if self.undoable is None:
@@ -333,7 +360,7 @@ class TodoListScreen(Screen[None]):
 
         def done(record: TodoRecord) -> None:
             self.undoable = None
-            self._saved(record)
+            self._added(record)
 
         # An insert: not retried, it may have landed (the failure says so; u tries again).
         self._call(

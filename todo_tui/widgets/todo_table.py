@@ -121,7 +121,6 @@ class TodoTable(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     TodoTable {
-        height: 1fr;
         overflow-x: hidden;
         background: $surface;
         & > .todo-table--cursor { background: $block-cursor-blurred-background; }
@@ -143,13 +142,6 @@ class TodoTable(ScrollView, can_focus=True):
             super().__init__()
             self.todo_id = todo_id
 
-    class CursorMoved(_TableMessage):
-        """The todo under the cursor changed (another todo, new content, or None)."""
-
-        def __init__(self, todo: TodoRecord | None) -> None:
-            super().__init__()
-            self.todo = todo
-
     # Re-filtering is synchronous: the watchers rebuild the visible order at once.
     filter_by: reactive[FilterBy] = reactive("all", init=False)
     sort_by: reactive[SortBy] = reactive("newest", init=False)
@@ -170,7 +162,6 @@ class TodoTable(ScrollView, can_focus=True):
         self._row_of: dict[int, int] = {}
         self._cursor = 0
         self._done = 0
-        self._last_posted: TodoRecord | None = None
         self._style_gen = 0
 
     # Mutators only touch `_entries` or options: `_rebuild` still sees the old rows,
@@ -182,9 +173,14 @@ class TodoTable(ScrollView, can_focus=True):
         self._rebuild()
 
     def upsert(self, record: TodoRecord) -> None:
-        old = self._entries.get(record.id)
-        self._done += record.is_completed - (old.record.is_completed if old else 0)
-        self._entries[record.id] = _Entry(record)
+        self.upsert_many((record,))
+
+    def upsert_many(self, records: Iterable[TodoRecord]) -> None:
+        """Add or replace every record (none skipped), then re-filter and re-sort once."""
+        for record in records:
+            old = self._entries.get(record.id)
+            self._done += record.is_completed - (old.record.is_completed if old else 0)
+            self._entries[record.id] = _Entry(record)
         self._rebuild()
 
     def remove(self, todo_id: int) -> None:
@@ -265,7 +261,6 @@ class TodoTable(ScrollView, can_focus=True):
         self.virtual_size = Size(0, len(rows))
         self._scroll_cursor_into_view()
         self.refresh()
-        self._post_cursor_moved()
 
     def _move_cursor(self, row: int) -> None:
         if not self._rows:
@@ -276,13 +271,6 @@ class TodoTable(ScrollView, can_focus=True):
             self.refresh_line(old)
             self.refresh_line(row)
         self._scroll_cursor_into_view()
-        self._post_cursor_moved()
-
-    def _post_cursor_moved(self) -> None:
-        todo = self.cursor_todo
-        if todo != self._last_posted:
-            self._last_posted = todo
-            self._post(self.CursorMoved(todo))
 
     def _post(self, message: _TableMessage) -> None:
         message.table = self
