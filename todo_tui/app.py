@@ -72,8 +72,8 @@ class DatabaseThread:
 class TodoApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "todo-tui"
-    # Works on every screen; the screens show it (or their own quit key) in the footer.
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+    # Quits from every screen, also where q is a letter to type; the footer shows it.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
         self,

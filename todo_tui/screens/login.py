@@ -44,7 +44,6 @@ def warm_up(rounds: int | None = None) -> None:
 class LoginScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "create_account", "Create account"),
-        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     app: TodoApp

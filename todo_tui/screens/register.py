@@ -25,7 +25,6 @@ class RegisterScreen(Screen[UserRecord | None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back to log in"),
-        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     app: TodoApp

@@ -39,7 +39,6 @@ class StartupScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "retry", "Retry", show=False),
         Binding("q,escape", "app.quit", "Quit", show=False),
-        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     app: TodoApp

@@ -51,7 +51,7 @@ class TodoListScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by newest, oldest, title or updated"),
         Binding("r", "reload", "Reload", tooltip="Reload the list from the database"),
         Binding("ctrl+l", "log_out", "Log out", tooltip="Log out"),
-        Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui"),
+        Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui", show=False),  # ^q shows
         Binding("escape", "close_search", "Clear search", tooltip="Clear and close the search"),
     ]
     # The palette has Quit already, and closing the search is for the search field.
