@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlmodel import SQLModel
 from textual.widgets import Input, TextArea
 
@@ -23,8 +24,7 @@ from todo_tui import auth
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.models import Todo
-from todo_tui.schema import Revision, SchemaState, SchemaStatus, upgrade_to_head
-from todo_tui.screens.schema_dialog import SchemaDialog
+from todo_tui.schema import alembic_config, migration_connection, upgrade_to_head
 
 SIZE = (100, 30)
 SNAPSHOT_DIR = Path(tempfile.gettempdir()) / "todo-tui-snapshots"
@@ -137,21 +137,12 @@ class TestSchemaDialog:
         assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
     def test_behind(self, snap_compare, config_dir):
-        # Only one revision ships so far: the dialog is shown with a "behind" status.
         database = fixed_database("behind")
-        app = app_for(database, config_dir)
-        status = SchemaStatus(
-            SchemaState.BEHIND,
-            head="0002",
-            current=("0001",),
-            pending=(Revision("0002", "add a version to todo"),),
-        )
-
-        async def run_before(pilot):
-            await settle(pilot)
-            await pilot.app.switch_screen(SchemaDialog(status))
-
-        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+        config = alembic_config()
+        with migration_connection(database) as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")  # an older todo-tui's database
+        assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
     def test_ahead(self, snap_compare, config_dir):
         database = fixed_database("ahead")

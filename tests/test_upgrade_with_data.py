@@ -1,0 +1,84 @@
+"""The first real upgrade: a database at 0001 with users and todos, upgraded through the launch
+screen's offer with every row kept, then downgraded back to 0001 with every row kept."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import command
+
+from tests.pilot import log_in, make_app, screen_name, settle
+from todo_tui.auth import hash_password
+from todo_tui.db import Database
+from todo_tui.schema import SchemaState, alembic_config, migration_connection, schema_status
+from todo_tui.widgets.todo_table import TodoTable
+
+PASSWORD = "correct horse"
+TODOS = [("Water the plants", "Twice a week", False), ("File taxes", None, True)]
+
+
+def migrate(database: Database, revision: str, *, down: bool = False) -> None:
+    config = alembic_config()
+    with migration_connection(database) as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def rows(database: Database, table: str, columns: str) -> list[tuple]:
+    with database.engine.connect() as connection:
+        result = connection.exec_driver_sql(f'SELECT {columns} FROM "{table}" ORDER BY id')
+        return [tuple(row) for row in result]
+
+
+USER_COLUMNS = "id, email, hashed_password, created_at, updated_at"
+TODO_COLUMNS = "id, title, description, is_completed, user_id, created_at, updated_at"
+
+
+async def test_0001_with_data_upgrades_through_the_launch_screen_and_back(databases, tmp_path):
+    database = databases.empty()
+    migrate(database, "0001")
+    with database.engine.begin() as connection:
+        for n, email in enumerate(["ann@example.com", "bob@example.com"], start=1):
+            connection.execute(
+                sa.text('INSERT INTO "user" (id, email, hashed_password) VALUES (:n, :e, :h)'),
+                {"n": n, "e": email, "h": hash_password(PASSWORD, rounds=4)},
+            )
+            for title, description, done in TODOS:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO todo (title, description, is_completed, user_id) "
+                        "VALUES (:title, :description, :done, :user_id)"
+                    ),
+                    {
+                        "title": f"{title} ({n})",
+                        "description": description,
+                        "done": done,
+                        "user_id": n,
+                    },
+                )
+    users, todos = rows(database, "user", USER_COLUMNS), rows(database, "todo", TODO_COLUMNS)
+    assert len(todos) == 4
+
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert screen_name(pilot) == "SchemaDialog"
+        assert [r.id for r in app.screen.status.pending] == ["0002", "0003"]
+        await pilot.press("enter")  # Upgrade
+        await settle(pilot)
+        assert screen_name(pilot) == "LoginScreen"
+        await log_in(pilot, "ann@example.com", PASSWORD)
+        shown = app.screen.query_one(TodoTable).all_todos
+        assert sorted((t.title, t.is_completed, t.version) for t in shown) == [
+            ("File taxes (1)", True, 1),
+            ("Water the plants (1)", False, 1),
+        ]
+
+    assert schema_status(database).state is SchemaState.UP_TO_DATE
+    assert rows(database, "user", USER_COLUMNS) == users
+    assert rows(database, "todo", TODO_COLUMNS) == todos
+    assert {version for (version,) in rows(database, "todo", "version")} == {1}
+
+    migrate(database, "0001", down=True)
+    assert schema_status(database).current == ("0001",)
+    assert rows(database, "user", USER_COLUMNS) == users
+    assert rows(database, "todo", TODO_COLUMNS) == todos
