@@ -198,3 +198,25 @@ async def test_a_toggle_pressed_just_before_quitting_is_saved(database, tmp_path
     release.join()
     with database.session() as session:
         assert todos.get_todo(session, owner_id=alice.id, todo_id=todo.id).is_completed
+
+
+async def test_escape_asks_before_throwing_away_what_was_typed(database, tmp_path):
+    with database.session() as session:
+        auth.register(session, email="alice@example.com", password=PASSWORD, rounds=4)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "alice@example.com", PASSWORD)
+        await pilot.press("a")
+        await fill(pilot, "#title", "Half-typed thought")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen_name(pilot) == "ConfirmDialog"
+        await pilot.press("escape")  # no: back to the form, text intact
+        await pilot.pause()
+        assert screen_name(pilot) == "TodoForm"
+        assert app.screen.query_one("#title", Input).value == "Half-typed thought"
+        await pilot.press("escape", "enter")  # yes, discard
+        await settle(pilot)
+        assert screen_name(pilot) == "TodoListScreen"
+        assert titles(pilot) == []

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from todo_tui import todos
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
 from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
@@ -160,5 +161,21 @@ class TodoForm(ModalScreen[TodoRecord | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if not self.has_class("-busy"):
+        if self.has_class("-busy"):
+            return
+        title = self.query_one("#title", Input).value
+        description = self.query_one("#description", TextArea).text
+        before = (self.todo.title, self.todo.description or "") if self.todo else ("", "")
+        if (title, description) == before:
             self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        # What the user typed is not thrown away on one key press.
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes?", title or description, confirm="Discard"),
+            answered,
+        )
