@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from todo_tui import auth, todos
 from todo_tui.app import TodoApp
 from todo_tui.config import Settings
+from todo_tui.db import Database
+from todo_tui.records import TodoRecord, UserRecord
 
 FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
@@ -61,3 +67,33 @@ async def log_in(pilot: Pilot, email: str, password: str) -> None:
     await fill(pilot, "#password", password)
     await pilot.press("enter")
     await settle(pilot)
+
+
+# -- the other terminal, and waiting for what it does to show ------------------------------
+
+EMAIL = "alice@example.com"
+PASSWORD = "correct horse"
+
+
+def register(database: Database) -> UserRecord:
+    return database.run(lambda s: auth.register(s, email=EMAIL, password=PASSWORD, rounds=4))
+
+
+def add(database: Database, owner: UserRecord, title: str) -> TodoRecord:
+    return database.run(lambda s: todos.add_todo(s, owner_id=owner.id, title=title))
+
+
+def stored(database: Database, owner: UserRecord) -> list[TodoRecord]:
+    return database.run(lambda s: todos.list_todos(s, owner_id=owner.id))
+
+
+async def eventually(
+    pilot: Pilot, predicate: Callable[[], object], what: str, timeout: float = 5.0
+) -> float:
+    """Poll `predicate` while the app runs; the seconds it took. Fails after `timeout`."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"not within {timeout} s: {what}")
+        await pilot.pause(0.05)
+    return time.monotonic() - start

@@ -32,17 +32,27 @@ from sqlalchemy import event
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from tests.pilot import fill, log_in, make_app, screen_name, settle
+from tests.pilot import (
+    EMAIL,
+    PASSWORD,
+    add,
+    eventually,
+    fill,
+    log_in,
+    make_app,
+    register,
+    screen_name,
+    settle,
+    stored,
+)
 from tests.wire import WireProxy
-from todo_tui import auth, live, todos
+from todo_tui import live, todos
 from todo_tui.config import Settings, load_settings
 from todo_tui.db import ANSWER_GRACE, APPLICATION_NAME, Database
 from todo_tui.errors import DatabaseFault, FaultKind
-from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.records import TodoRecord
 from todo_tui.widgets.todo_table import TodoTable
 
-EMAIL = "alice@example.com"
-PASSWORD = "correct horse"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -126,18 +136,6 @@ def server(postgres_database: Database) -> Iterator[Server]:
         admin.dispose()
 
 
-def register(database: Database) -> UserRecord:
-    return database.run(lambda s: auth.register(s, email=EMAIL, password=PASSWORD, rounds=4))
-
-
-def add(database: Database, owner: UserRecord, title: str) -> TodoRecord:
-    return database.run(lambda s: todos.add_todo(s, owner_id=owner.id, title=title))
-
-
-def stored(database: Database, owner: UserRecord) -> list[TodoRecord]:
-    return database.run(lambda s: todos.list_todos(s, owner_id=owner.id))
-
-
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> object:
     """Poll a condition another thread makes true, with a deadline."""
     deadline = time.monotonic() + timeout
@@ -164,18 +162,6 @@ def outcome(future: Future, timeout: float = 10.0) -> object:
 
 # ---------------------------------------------------------------------------------------
 # Driving the app
-
-
-async def eventually(
-    pilot: Pilot, predicate: Callable[[], object], what: str, timeout: float = 5.0
-) -> float:
-    """Poll `predicate` while the app runs; the seconds it took. Fails after `timeout`."""
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > timeout:
-            pytest.fail(f"not within {timeout} s: {what}")
-        await pilot.pause(0.05)
-    return time.monotonic() - start
 
 
 Notes = list[tuple[str, str, float]]
