@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 # The tables of todo_tui.models (a test proves it), without importing SQLModel here.
-OUR_TABLES = frozenset({"user", "todo"})
+OUR_TABLES = frozenset({"user", "todo", "todo_change_counter"})
 # pg_advisory_xact_lock key shared by every todo-tui that migrates the same database.
 MIGRATION_LOCK_KEY = 0x70D0_7E1
 MIGRATION_TIME_LIMIT = 300  # seconds
