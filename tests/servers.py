@@ -296,7 +296,8 @@ def stop_tls_server(server: TLSServer) -> None:
 def start_pgbouncer(server: TLSServer) -> tuple[PgBouncer, subprocess.Popen]:
     """PgBouncer before `server`, as `postgres`, with the role's SCRAM secret from
     pg_authid in its auth_file (so it can log in to the server with it)."""
-    if shutil.which("pgbouncer") is None:
+    program = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+    if program is None:
         raise ServerFailed("pgbouncer is not installed (apt-get install pgbouncer)")
     with contextlib.closing(server.local_connect()) as connection:
         cursor = connection.cursor()
@@ -328,7 +329,7 @@ def start_pgbouncer(server: TLSServer) -> tuple[PgBouncer, subprocess.Popen]:
             "default_pool_size = 10\n"
         )
         process = subprocess.Popen(
-            ["runuser", "-u", RUN_AS, "--", "pgbouncer", str(ini)],
+            ["runuser", "-u", RUN_AS, "--", program, str(ini)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
