@@ -342,6 +342,13 @@ def test_connection_failures_are_classified(database: Database, tmp_path: Path) 
             "but SSL not in use\n",
             FaultKind.AUTHENTICATION,
         ),
+        (
+            'connection to server at "h" (1.2.3.4), port 5432 failed: FATAL:  no pg_hba.conf '
+            'entry for host "5.6.7.8", user "x", database "neondb", SSL encryption\n'
+            'connection to server at "h" (1.2.3.4), port 5432 failed: FATAL:  no pg_hba.conf '
+            'entry for host "5.6.7.8", user "x", database "neondb", no encryption\n',
+            FaultKind.AUTHENTICATION,
+        ),
     ],
     ids=[
         "password failed",
@@ -353,6 +360,7 @@ def test_connection_failures_are_classified(database: Database, tmp_path: Path) 
         "too many clients",
         "max_client_conn",
         "channel binding without ssl",
+        "no hba entry with or without ssl",
     ],
 )
 def test_errors_the_local_server_cannot_produce(message: str, kind: FaultKind) -> None:

@@ -485,7 +485,10 @@ def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFa
             FaultKind.AUTHENTICATION,
             "The database refused the user name or password in DATABASE_URL.",
         )
-    if "no pg_hba.conf entry" in message and "no encryption" not in message:
+    # Refused with TLS too (sslmode=prefer tries both): not a matter of SSL.
+    if "no pg_hba.conf entry" in message and (
+        "ssl encryption" in message or "no encryption" not in message
+    ):
         return DatabaseFault(
             FaultKind.AUTHENTICATION,
             "The server does not accept this user and database from this computer "
