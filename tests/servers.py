@@ -189,9 +189,11 @@ def _clean_leftovers() -> None:
 
 
 def _stop_folder(folder: Path) -> None:
-    bouncer_pid = folder / "pgbouncer.pid"
-    with contextlib.suppress(OSError, ValueError, ProcessLookupError):
-        os.kill(int(bouncer_pid.read_text().split()[0]), signal.SIGKILL)
+    with contextlib.suppress(OSError, ValueError):
+        pid = int((folder / "pgbouncer.pid").read_text().split()[0])
+        # Only that PgBouncer: a pid from a dead run may have been reused since.
+        if str(folder).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)
     if (folder / "data" / "postmaster.pid").exists():
         with contextlib.suppress(ServerFailed, subprocess.SubprocessError):
             _run(str(PG_BIN / "pg_ctl"), "stop", "-D", str(folder / "data"), "-m", "immediate")
