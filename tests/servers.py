@@ -189,11 +189,12 @@ def _clean_leftovers() -> None:
 
 
 def _stop_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        pid = int((folder / "pgbouncer.pid").read_text().split()[0])
-        # Only that PgBouncer: a pid from a dead run may have been reused since.
-        if str(folder).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-            os.kill(pid, signal.SIGKILL)
+    for pidfile in folder.glob("*/pgbouncer.pid"):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(pidfile.read_text().split()[0])
+            # Only that PgBouncer: a pid from a dead run may have been reused since.
+            if str(folder).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
     if (folder / "data" / "postmaster.pid").exists():
         with contextlib.suppress(ServerFailed, subprocess.SubprocessError):
             _run(str(PG_BIN / "pg_ctl"), "stop", "-D", str(folder / "data"), "-m", "immediate")
@@ -295,9 +296,13 @@ def stop_tls_server(server: TLSServer) -> None:
     shutil.rmtree(server.folder, ignore_errors=True)
 
 
-def start_pgbouncer(server: TLSServer) -> tuple[PgBouncer, subprocess.Popen]:
+def start_pgbouncer(
+    server: TLSServer, *, ignore_options: bool = False
+) -> tuple[PgBouncer, subprocess.Popen]:
     """PgBouncer before `server`, as `postgres`, with the role's SCRAM secret from
-    pg_authid in its auth_file (so it can log in to the server with it)."""
+    pg_authid in its auth_file (so it can log in to the server with it). With
+    `ignore_options`, it takes the `options` start-up parameter and drops it, as many
+    PgBouncer set-ups are told to."""
     program = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
     if program is None:
         raise ServerFailed("pgbouncer is not installed (apt-get install pgbouncer)")
@@ -305,7 +310,10 @@ def start_pgbouncer(server: TLSServer) -> tuple[PgBouncer, subprocess.Popen]:
         cursor = connection.cursor()
         cursor.execute("SELECT rolname, rolpassword FROM pg_authid WHERE rolname = %s", (ROLE,))
         secrets = cursor.fetchall()
-    folder = server.folder
+    folder = server.folder / ("bouncer-ignoring" if ignore_options else "bouncer")
+    folder.mkdir()
+    user = pwd.getpwnam(RUN_AS)
+    os.chown(folder, user.pw_uid, user.pw_gid)
     (folder / "userlist.txt").write_text("".join(f'"{u}" "{s}"\n' for u, s in secrets))
     log = folder / "pgbouncer.log"
     for _ in range(3):
@@ -329,6 +337,7 @@ def start_pgbouncer(server: TLSServer) -> tuple[PgBouncer, subprocess.Popen]:
             f"pidfile = {folder / 'pgbouncer.pid'}\n"
             "max_client_conn = 200\n"
             "default_pool_size = 10\n"
+            + ("ignore_startup_parameters = options\n" if ignore_options else "")
         )
         process = subprocess.Popen(
             ["runuser", "-u", RUN_AS, "--", program, str(ini)],
@@ -383,6 +392,17 @@ def pgbouncer(tls_server: TLSServer) -> Iterator[PgBouncer]:
     """A real PgBouncer, transaction mode, TLS and SCRAM, before the TLS server."""
     try:
         bouncer, process = start_pgbouncer(tls_server)
+    except (ServerFailed, OSError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"PgBouncer could not start: {exc}", pytrace=False)
+    yield bouncer
+    stop_pgbouncer(process, bouncer.folder)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_ignoring_options(tls_server: TLSServer) -> Iterator[PgBouncer]:
+    """The same, with `ignore_startup_parameters = options`: no refusal to notice."""
+    try:
+        bouncer, process = start_pgbouncer(tls_server, ignore_options=True)
     except (ServerFailed, OSError, subprocess.SubprocessError) as exc:
         pytest.fail(f"PgBouncer could not start: {exc}", pytrace=False)
     yield bouncer

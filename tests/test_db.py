@@ -639,3 +639,13 @@ def test_a_process_with_more_than_1024_open_files_can_query(postgres: Database) 
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "42"
+
+
+def test_a_direct_connection_is_not_behind_a_pooler(database: Database) -> None:
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    assert database.behind_pooler is False
+    if database.dialect == "postgresql":  # and our start-up options did arrive
+        with database.engine.connect() as connection:
+            timeout = connection.exec_driver_sql("SHOW statement_timeout").scalar()
+        assert timeout == f"{database.settings.connect_timeout}s"

@@ -217,3 +217,35 @@ def test_the_urls_own_options_through_pgbouncer_get_their_own_sentence(
     assert status.state is SchemaState.UNREACHABLE
     assert "Cannot reach" not in status.summary
     assert "refuses the options parameter of DATABASE_URL" in status.summary
+
+
+def test_a_pgbouncer_that_ignores_the_options_is_found_out_too(
+    tls_server: TLSServer, pgbouncer_ignoring_options: PgBouncer
+) -> None:
+    """`ignore_startup_parameters = options` takes them without a word and drops them: the
+    engine's first connection sees that its statement_timeout did not arrive."""
+    factory = ServerDatabases(tls_server, bouncer=pgbouncer_ignoring_options)
+    try:
+        database = factory.migrated()
+        assert database.behind_pooler
+        assert refusals(pgbouncer_ignoring_options) == 0
+        alice = database.run(
+            lambda s: auth.register(s, email=EMAIL, password=USER_PASSWORD, rounds=4)
+        )
+        feed = ChangeFeed(
+            database,
+            alice.id,
+            on_changes=print,
+            on_snapshot=print,
+            on_online=print,
+            idle_for=lambda: 0.0,
+        )
+        assert feed.listens is False
+    finally:
+        factory.close()
+
+
+def test_a_direct_connection_is_not_taken_for_a_pooler(tls_databases) -> None:
+    database = tls_databases.migrated()
+    assert schema_status(database).state is SchemaState.UP_TO_DATE
+    assert not database.behind_pooler

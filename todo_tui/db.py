@@ -92,6 +92,7 @@ def _postgres_engine(
         # Added to the URL's own options (Neon documents options=endpoint%3D...), not lost.
         theirs = url.query.get("options")
         startup.theirs = theirs if isinstance(theirs, str) else None
+        startup.statement_timeout = str(timeout * 1000)
         connect_args["options"] = f"{theirs} {ours}" if startup.theirs else ours
         url = url.difference_update_query(["options"])
     connect_args["connection_factory"] = _deadline_connection(
@@ -116,6 +117,7 @@ def _postgres_engine(
     )
     if "options" in connect_args:
         event.listen(engine, "do_connect", startup.connect)
+        event.listen(engine, "first_connect", startup.check_arrived)
     _STARTUP_OPTIONS[engine] = startup
     event.listen(engine, "checkin", _remember_checkin)
     event.listen(engine, "checkout", _check_liveness)
@@ -133,11 +135,35 @@ def is_neon(host: str | None) -> bool:
 
 class StartupOptions:
     """An engine's start-up options, dropped for good once the server refuses them: a
-    transaction-mode pooler (PgBouncer, and so most hosted ones) accepts no `options`."""
+    transaction-mode pooler (PgBouncer, and so most hosted ones) accepts no `options`, or
+    is told to ignore them (PgBouncer's `ignore_startup_parameters = options`)."""
 
     def __init__(self) -> None:
         self.theirs: str | None = None  # the URL's own options, kept when ours are dropped
+        self.statement_timeout = ""  # ours, as pg_settings shows it (milliseconds)
         self.refused = False
+        self.ignored = False
+
+    @property
+    def lost(self) -> bool:
+        """The server runs without them: a pooler is in the way."""
+        return self.refused or self.ignored
+
+    def check_arrived(self, dbapi_connection, record) -> None:
+        """Once per engine, on its first connection: did our statement_timeout arrive?"""
+        if self.refused:
+            return
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # one round trip, no transaction left open
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
+                (setting,) = cursor.fetchone()
+        finally:
+            dbapi_connection.autocommit = autocommit
+        if setting != self.statement_timeout:
+            self.ignored = True
+            log.info("the server ignored the start-up options (a pooler)")
 
     def connect(self, dialect, record, cargs, cparams):
         """The engine's do_connect: with our options until the server refuses them."""
@@ -302,7 +328,7 @@ class Database:
         There, a LISTEN is not delivered and nothing may rely on session state."""
         startup = _STARTUP_OPTIONS.get(self.engine)
         return self.dialect == "postgresql" and (
-            is_pooler(self.engine.url.host) or (startup is not None and startup.refused)
+            is_pooler(self.engine.url.host) or (startup is not None and startup.lost)
         )
 
     @contextmanager
