@@ -324,8 +324,8 @@ class Database:
     @property
     def behind_pooler(self) -> bool:
         """A transaction-mode pooler between the app and PostgreSQL: a known pooler host, or
-        a server that refused start-up options (known once a connection has been made).
-        There, a LISTEN is not delivered and nothing may rely on session state."""
+        a server that refused or dropped our start-up options (known once the engine has
+        connected). There, a LISTEN is not delivered and nothing may rely on session state."""
         startup = _STARTUP_OPTIONS.get(self.engine)
         return self.dialect == "postgresql" and (
             is_pooler(self.engine.url.host) or (startup is not None and startup.lost)
