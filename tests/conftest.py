@@ -26,6 +26,9 @@ from todo_tui.config import Settings, load_settings
 from todo_tui.db import Database
 from todo_tui.schema import alembic_config, migrations_dir, upgrade_to_head
 
+# The TLS + SCRAM server and the PgBouncer the tests start themselves.
+pytest_plugins = ("tests.servers",)
+
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")
 TEST_BCRYPT_ROUNDS = 4

@@ -27,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
         "to a SQLite file in your user data directory.",
     )
     parser.add_argument("--version", action="version", version=f"todo-tui {__version__}")
-    parser.add_argument("--database-url", metavar="URL", help="the database to use")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database to use; other users of this computer can read it (password "
+        "included) in `ps`, so prefer DATABASE_URL in the environment or in ./.env",
+    )
     parser.add_argument("--echo-sql", action="store_true", help="log every SQL statement")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     db = commands.add_parser("db", help="check or upgrade the database schema, for scripts")

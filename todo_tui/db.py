@@ -12,12 +12,14 @@ gives up (and drops the connection) when the server or the network stops answeri
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-import select
+import selectors
 import socket
 import sqlite3
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -45,7 +47,12 @@ RECONNECT_AFTER_IDLE = 240.0
 SQLITE_BUSY_TIMEOUT = 30.0
 # How much longer than the server's statement timeout the client waits for an answer.
 ANSWER_GRACE = 2.0
+# What PgBouncer (and Neon's pooler) answer to the `options` start-up parameter.
+OPTIONS_REFUSED = "unsupported startup parameter"
+# poll(2) where there is one: select(2) fails on a descriptor numbered 1,024 or more.
+_Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def create_db_engine(settings: Settings, *, client_id: str = "", pooled: bool = True) -> Engine:
@@ -77,13 +84,16 @@ def _postgres_engine(
         "keepalives_count": 3,
     }
     connect_args = {k: v for k, v in defaults.items() if k not in url.query}  # the URL wins
+    startup = StartupOptions()
     if not is_pooler(url.host):  # Neon's pooler refuses startup options (and has no NOTIFY)
         ours = f"-c statement_timeout={timeout * 1000}" + (
             f" -c todo_tui.client={client_id}" if client_id else ""
         )
         # Added to the URL's own options (Neon documents options=endpoint%3D...), not lost.
         theirs = url.query.get("options")
-        connect_args["options"] = f"{theirs} {ours}" if isinstance(theirs, str) else ours
+        startup.theirs = theirs if isinstance(theirs, str) else None
+        startup.statement_timeout = str(timeout * 1000)
+        connect_args["options"] = f"{theirs} {ours}" if startup.theirs else ours
         url = url.difference_update_query(["options"])
     connect_args["connection_factory"] = _deadline_connection(
         connect_limit=timeout, answer_limit=timeout + ANSWER_GRACE
@@ -105,6 +115,10 @@ def _postgres_engine(
         connect_args=connect_args,
         **pool_options,
     )
+    if "options" in connect_args:
+        event.listen(engine, "do_connect", startup.connect)
+        event.listen(engine, "first_connect", startup.check_arrived)
+    _STARTUP_OPTIONS[engine] = startup
     event.listen(engine, "checkin", _remember_checkin)
     event.listen(engine, "checkout", _check_liveness)
     return engine
@@ -113,6 +127,67 @@ def _postgres_engine(
 def is_pooler(host: str | None) -> bool:
     """Neon's pooled endpoints have "-pooler" in the host name (PgBouncer, transaction mode)."""
     return bool(host) and "-pooler" in host.split(".", 1)[0]
+
+
+def is_neon(host: str | None) -> bool:
+    return bool(host) and (host.endswith(".neon.tech") or host == "neon.tech")
+
+
+class StartupOptions:
+    """An engine's start-up options, dropped for good once the server refuses them: a
+    transaction-mode pooler (PgBouncer, and so most hosted ones) accepts no `options`, or
+    is told to ignore them (PgBouncer's `ignore_startup_parameters = options`)."""
+
+    def __init__(self) -> None:
+        self.theirs: str | None = None  # the URL's own options, kept when ours are dropped
+        self.statement_timeout = ""  # ours, as pg_settings shows it (milliseconds)
+        self.refused = False
+        self.ignored = False
+
+    @property
+    def lost(self) -> bool:
+        """The server runs without them: a pooler is in the way."""
+        return self.refused or self.ignored
+
+    def check_arrived(self, dbapi_connection, record) -> None:
+        """Once per engine, on its first connection: did our statement_timeout arrive?"""
+        if self.refused:
+            return
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # one round trip, no transaction left open
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
+                (setting,) = cursor.fetchone()
+        finally:
+            dbapi_connection.autocommit = autocommit
+        if setting != self.statement_timeout:
+            self.ignored = True
+            log.info("the server ignored the start-up options (a pooler)")
+
+    def connect(self, dialect, record, cargs, cparams):
+        """The engine's do_connect: with our options until the server refuses them."""
+        if self.refused:
+            self._drop_ours(cparams)
+            return None  # SQLAlchemy's own connect, with what is left
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except psycopg2.OperationalError as exc:
+            if OPTIONS_REFUSED not in str(exc):
+                raise
+        self.refused = True
+        log.info("the server refuses start-up options (a pooler): connecting without them")
+        self._drop_ours(cparams)
+        return dialect.connect(*cargs, **cparams)
+
+    def _drop_ours(self, cparams: dict) -> None:
+        if self.theirs:
+            cparams["options"] = self.theirs
+        else:
+            cparams.pop("options", None)
+
+
+_STARTUP_OPTIONS: weakref.WeakKeyDictionary[Engine, StartupOptions] = weakref.WeakKeyDictionary()
 
 
 class DeadlineConnection(pgext.connection):
@@ -148,10 +223,14 @@ def _wait_with_deadline(connection) -> None:
             raise psycopg2.OperationalError(
                 f"timed out: the server did not answer within {limit:g} s"
             )
-        if state == pgext.POLL_READ:
-            select.select([connection.fileno()], [], [], remaining)
-        else:
-            select.select([], [connection.fileno()], [], remaining)
+        events = selectors.EVENT_READ if state == pgext.POLL_READ else selectors.EVENT_WRITE
+        _ready(connection.fileno(), events, remaining)
+
+
+def _ready(fileno: int, events: int, timeout: float) -> bool:
+    with _Selector() as selector:
+        selector.register(fileno, events)
+        return bool(selector.select(timeout))
 
 
 def _shut_down(fileno: int) -> None:
@@ -163,10 +242,9 @@ def _has_pending_input(dbapi_connection) -> bool:
     """An idle connection with bytes to read was closed by the server (a terminated backend,
     a suspended Neon compute): it says so before going, at no cost of a round trip."""
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        return _ready(dbapi_connection.fileno(), selectors.EVENT_READ, 0)
     except (OSError, ValueError, psycopg2.Error):
         return True
-    return bool(readable)
 
 
 def _remember_checkin(dbapi_connection, record) -> None:
@@ -243,6 +321,16 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def behind_pooler(self) -> bool:
+        """A transaction-mode pooler between the app and PostgreSQL: a known pooler host, or
+        a server that refused or dropped our start-up options (known once the engine has
+        connected). There, a LISTEN is not delivered and nothing may rely on session state."""
+        startup = _STARTUP_OPTIONS.get(self.engine)
+        return self.dialect == "postgresql" and (
+            is_pooler(self.engine.url.host) or (startup is not None and startup.lost)
+        )
+
     @contextmanager
     def faults(self) -> Iterator[None]:
         """Turn any database error raised inside into a classified DatabaseFault."""
@@ -312,6 +400,20 @@ REJECTED_CODES = {
     pgcodes.UNTRANSLATABLE_CHARACTER,
     pgcodes.NUMERIC_VALUE_OUT_OF_RANGE,
 }
+TOO_MANY = (
+    "too many clients",
+    "too many connections",
+    "remaining connection slots are reserved",
+    "no more connections allowed",  # PgBouncer's max_client_conn
+)
+SSL_REFUSALS = (
+    "ssl off",  # PostgreSQL before 14: no pg_hba.conf entry … SSL off
+    "no encryption",  # PostgreSQL 14+: no pg_hba.conf entry … no encryption (hostssl only)
+    "ssl required",  # PgBouncer's client_tls_sslmode = require
+    "ssl/tls required",
+    "sslmode=require",
+    "connection is insecure",  # Neon's proxy
+)
 CONFLICT_CODES = {
     pgcodes.UNIQUE_VIOLATION,
     pgcodes.FOREIGN_KEY_VIOLATION,
@@ -381,20 +483,44 @@ def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFa
         )
     if code in {pgcodes.QUERY_CANCELED, pgcodes.LOCK_NOT_AVAILABLE}:
         return DatabaseFault(FaultKind.TIMED_OUT, "The database took too long to answer.")
+    # Before the password: 'too many connections for role "…"' names a role too.
+    if code == pgcodes.TOO_MANY_CONNECTIONS or any(text in message for text in TOO_MANY):
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            "The database has no free connections (too many clients): close other todo-tui "
+            "windows, or raise the connection limit of the server or of this user.",
+        )
+    # Before SSL: libpq's "channel binding required, but SSL not in use" names SSL too.
+    if "channel binding" in message:
+        return DatabaseFault(
+            FaultKind.AUTHENTICATION,
+            "The server did not offer the channel binding that DATABASE_URL requires "
+            "(channel_binding=require): a pooler such as PgBouncer cannot do it, so connect "
+            "to the server directly or remove channel_binding=require.",
+        )
     if code in {pgcodes.INVALID_PASSWORD, pgcodes.INVALID_AUTHORIZATION_SPECIFICATION} or any(
         text in message
-        for text in ("password authentication failed", "no password supplied", 'role "')
+        for text in (
+            "password authentication failed",
+            "sasl authentication failed",  # PgBouncer's words for a wrong SCRAM password
+            "no password supplied",
+            'role "',
+        )
     ):
         return DatabaseFault(
             FaultKind.AUTHENTICATION,
             "The database refused the user name or password in DATABASE_URL.",
         )
-    if (
-        "ssl off" in message
-        or "ssl/tls required" in message
-        or "sslmode=require" in message
-        or "connection is insecure" in message
+    # Refused with TLS too (sslmode=prefer tries both): not a matter of SSL.
+    if "no pg_hba.conf entry" in message and (
+        "ssl encryption" in message or "no encryption" not in message
     ):
+        return DatabaseFault(
+            FaultKind.AUTHENTICATION,
+            "The server does not accept this user and database from this computer "
+            "(no pg_hba.conf entry): ask its administrator.",
+        )
+    if any(text in message for text in SSL_REFUSALS):
         return DatabaseFault(
             FaultKind.SSL_REQUIRED,
             "The server requires SSL: add ?sslmode=require to DATABASE_URL.",
@@ -405,10 +531,20 @@ def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFa
             "The server does not offer SSL but DATABASE_URL requires it: check sslmode.",
         )
     if "timeout expired" in message or "timed out" in message:
+        neon = is_neon(sa.make_url(database.url).host)
         return DatabaseFault(
             FaultKind.TIMED_OUT,
             f"{_host(database)} did not answer in time; a suspended Neon project can take "
-            "a few seconds to wake, so try again.",
+            "a few seconds to wake, so try again."
+            if neon
+            else f"{_host(database)} did not answer in time: check that the server is up, "
+            "and try again.",
+        )
+    if OPTIONS_REFUSED in message:  # only the URL's own options are left to refuse
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            "The server (a connection pooler) refuses the options parameter of "
+            "DATABASE_URL: remove options=… from the URL.",
         )
     if 'database "' in message and "does not exist" in message:
         return DatabaseFault(
