@@ -92,12 +92,17 @@ class TodoListScreen(Screen[None]):
         self.sub_title = self.user.email
         self.action_reload()
         self._start_feed()
-        self._offer_draft()
 
     def _offer_draft(self) -> None:
         """The text of a form the last run was ended in (by a signal), offered back once."""
         database = self.app.settings.database
         if (draft := drafts.load(database, self.user.id)) is None:
+            return
+        if any(
+            (todo.title, todo.description or "") == (draft.title, draft.description)
+            for todo in self.table.all_todos
+        ):  # the save that was on its way when the app ended did land
+            drafts.discard(database, self.user.id)
             return
 
         def answered(restore: bool | None) -> None:
@@ -261,6 +266,8 @@ class TodoListScreen(Screen[None]):
     def _loaded(self, records: list[TodoRecord]) -> None:
         self.table.set_todos(records)
         self._refresh_status()
+        if not self._loaded_once:
+            self._offer_draft()  # once the list is known: an edit's todo, a landed save
         self._loaded_once = True
         if (early := self._early_snapshot) is not None:
             self._early_snapshot = None
