@@ -18,7 +18,6 @@ import subprocess
 import sys
 import termios
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -52,6 +51,8 @@ class Terminal:
             env=env,
             cwd=cwd,
             start_new_session=True,
+            # Its controlling terminal, as in a terminal window: closing it sends SIGHUP.
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         self.output = bytearray()
 
@@ -99,19 +100,30 @@ class Terminal:
     def local_modes(self) -> int:
         return termios.tcgetattr(self.slave)[3]
 
+    def hang_up(self) -> int:
+        """Close the terminal, as closing its window does; the process's exit status."""
+        os.close(self.slave)
+        os.close(self.master)
+        self.master = self.slave = -1
+        try:
+            return self.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the app did not end when its terminal closed")
+
     def close(self) -> None:
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
-        os.close(self.master)
-        os.close(self.slave)
+        for fd in (self.master, self.slave):
+            if fd >= 0:
+                os.close(fd)
 
 
 @pytest.fixture
 def launch(tmp_path: Path):
     path = tmp_path / "todo.db"
-    settings = replace(load_settings(database_url=f"sqlite:///{path}", environ={}))
+    settings = load_settings(database_url=f"sqlite:///{path}", environ={})
     database = Database(settings)
     upgrade_to_head(database)
     user = database.run(lambda s: auth.register(s, email=EMAIL, password=PASSWORD, rounds=4))
@@ -186,3 +198,16 @@ def test_a_signal_gives_the_terminal_back_and_keeps_the_draft(launch, signum: in
     assert not draft_file.exists()  # offered once
     again.type("\x11")  # ctrl+q
     assert again.wait_exit() == 0
+
+
+def test_closing_the_terminal_keeps_the_draft(launch) -> None:
+    """A real hang-up: the terminal itself goes, so only the draft and the exit can be seen."""
+    terminal = launch()
+    log_in(terminal)
+    terminal.type("a")
+    mark = terminal.wait_for("New todo")
+    terminal.settle()
+    terminal.type(TITLE)
+    terminal.wait_for(TITLE, since=mark)
+    assert terminal.hang_up() == 128 + signal.SIGHUP
+    assert drafts.load(launch.settings.database, 1) == drafts.Draft(TITLE, "")
