@@ -414,3 +414,22 @@ def test_a_read_only_folder(tmp_path: Path, migrated) -> None:
         assert fault.kind is FaultKind.READ_ONLY
         assert fault.sentence.startswith(f"The folder {folder} is read-only")
         assert not new.exists()
+
+
+async def test_the_app_warns_at_launch_of_a_file_others_can_read(tmp_path: Path, migrated) -> None:
+    from tests.pilot import make_app, screen_name, settle
+
+    path = tmp_path / "shared.db"
+    database, _ = migrated(path)
+    database.dispose()
+    path.chmod(0o644)
+    settings = load_settings(database_url=f"sqlite:///{path}", environ={})
+    app = make_app(settings, tmp_path / "config")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert screen_name(pilot) == "LoginScreen"
+        messages = [notification.message for notification in app._notifications]
+    assert messages == [
+        f"The database file {path} can be read by other users of this computer: "
+        f"run chmod 600 {path}* to keep it private."
+    ]
