@@ -433,3 +433,37 @@ async def test_the_app_warns_at_launch_of_a_file_others_can_read(tmp_path: Path,
         f"The database file {path} can be read by other users of this computer: "
         f"run chmod 600 {path}* to keep it private."
     ]
+
+
+async def test_the_list_says_once_why_a_deleted_file_is_no_longer_written(
+    tmp_path: Path, databases_to_close: list[Database]
+) -> None:
+    from tests.pilot import EMAIL, PASSWORD, eventually, log_in, make_app, register, settle
+
+    path = tmp_path / "todo.db"
+    database = open_database(path)
+    databases_to_close.append(database)
+    upgrade_to_head(database)
+    register(database)
+    app = make_app(database.settings, tmp_path / "config")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        screen = app.screen
+        await eventually(pilot, lambda: screen.feed._online, "the change feed online")
+        path.unlink()
+        gone = (
+            f"The database file {path} was deleted, moved or replaced while todo-tui was "
+            "running: nothing more is written. Put the file back and restart todo-tui."
+        )
+        await eventually(
+            pilot,
+            lambda: gone in [n.message for n in app._notifications],
+            "the sentence, from the change feed's poll",
+        )
+        status = screen.query_one("#list-status").render()
+        assert "read-only: nothing more is saved" in str(status)
+        assert "reconnecting" not in str(status)
+        assert not any("reconnecting" in n.message for n in app._notifications)
+        assert screen.feed._stop.is_set()  # no reconnecting to a file that is not there
+    assert not path.exists()
