@@ -389,10 +389,12 @@ class Database:
             log.warning("the database answers again")
 
     def _log_fault(self, fault: DatabaseFault) -> None:
-        """At WARNING, once per change of state: an outage retried every second is one line."""
+        """At WARNING, once per change of state: an outage retried every second is one line
+        (and its end one more). A refused value is one line each time: the user acted."""
         if fault.kind in QUIET_KINDS or fault.sentence == self._logged_fault:
             return
-        self._logged_fault = fault.sentence
+        if fault.kind is not FaultKind.REJECTED:
+            self._logged_fault = fault.sentence
         log.warning("%s (%s)", fault.sentence, fault.kind)
 
     @contextmanager
