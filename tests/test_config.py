@@ -97,9 +97,22 @@ def test_default_is_a_sqlite_file_in_the_user_data_dir(tmp_path: Path) -> None:
     assert database.url == f"sqlite:///{database.sqlite_path}"
 
 
-def test_blank_database_url_falls_back_to_the_default(tmp_path: Path) -> None:
-    settings = load_settings(environ={"DATABASE_URL": "   "}, cwd=tmp_path)
-    assert settings.database.source == "the default"
+@pytest.mark.parametrize("where", ["the environment", ".env"])
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_database_url_is_refused_with_a_sentence(
+    tmp_path: Path, where: str, blank: str
+) -> None:
+    """Set but blank is a slip (an unfilled template), not a wish for the default file."""
+    environ = {"DATABASE_URL": blank} if where == "the environment" else {}
+    if where == ".env":
+        (tmp_path / ".env").write_text(f"DATABASE_URL={blank}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ=environ, cwd=tmp_path)
+    source = "the environment" if where == "the environment" else str(tmp_path / ".env")
+    assert str(caught.value) == (
+        f"DATABASE_URL from {source} is empty: give it a URL, or unset it to use the "
+        "default SQLite file."
+    )
 
 
 def test_relative_sqlite_path_is_made_absolute(tmp_path: Path, monkeypatch) -> None:

@@ -203,9 +203,15 @@ def load_settings(
         database = parse_database_url(database_url, source="--database-url")
     else:
         raw, source = lookup("DATABASE_URL")
-        if raw is None or not raw.strip():
+        if raw is None:
             path = default_sqlite_path()
             database = parse_database_url(f"sqlite:///{path}", source="the default")
+        elif not raw.strip():
+            # Set but blank is a mistake (an unfilled template), not a wish for the default.
+            raise ConfigError(
+                f"DATABASE_URL from {source} is empty: give it a URL, or unset it to use "
+                "the default SQLite file."
+            )
         else:
             database = parse_database_url(raw, source=source)
 
