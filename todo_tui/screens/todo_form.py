@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -12,22 +13,29 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from todo_tui import todos
-from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
 from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
-from todo_tui.validation import TITLE_MAX, title_problem
+from todo_tui.validation import TITLE_MAX, clean_description, title_problem
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
+
+# Failures after which an insert that was sent may have landed: the form asks the database.
+OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
+RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
+RECONCILE_TRIES = 30
 
 
 class TodoForm(ModalScreen[TodoRecord | None]):
     """Saves through the database and is dismissed with the saved todo (None: cancelled).
 
-    On failure the form stays open with everything the user typed.
+    On failure the form stays open with everything the user typed. A new todo carries a
+    key made once per form (`client_key`) through every retry: saving it again after a lost
+    reply finds the first attempt instead of adding a second copy.
     """
 
     BINDINGS = [
@@ -41,6 +49,8 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         super().__init__()
         self.user = user
         self.todo = todo
+        self.client_key = secrets.token_hex(16)
+        self._reconcile_tries = 0
 
     def compose(self) -> ComposeResult:
         todo = self.todo
@@ -97,16 +107,20 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         """Save what the form holds now, as an edit of `version` (or a new todo)."""
         title = self.query_one("#title", Input).value
         description = self.query_one("#description", TextArea).text
-        owner_id, todo = self.user.id, self.todo
+        owner_id, todo, key = self.user.id, self.todo, self.client_key
+        sent: list[bool] = []  # made true once a connection is there to send the insert
+
+        def add(session) -> TodoRecord:
+            session.connection()  # a failure before this: nothing was sent
+            sent.append(True)
+            return todos.add_todo(
+                session, owner_id=owner_id, title=title, description=description, client_key=key
+            )
 
         def work() -> TodoRecord:
             assert self.app.database is not None
-            if todo is None:  # an insert is not retried: it may have landed
-                return self.app.database.run(
-                    lambda s: todos.add_todo(
-                        s, owner_id=owner_id, title=title, description=description
-                    )
-                )
+            if todo is None:  # retried: the key finds an attempt that landed
+                return self.app.database.run(add, retry=True)
             return self.app.database.run(
                 lambda s: todos.update_todo(
                     s,
@@ -121,13 +135,94 @@ class TodoForm(ModalScreen[TodoRecord | None]):
 
         # The work first: restyling for "-busy" takes a few ms of the UI thread, and the
         # answer cannot arrive before this handler returns.
-        self.app.call_database(self, work, done=self.dismiss, failed=self._failed)
+        self.app.call_database(
+            self,
+            work,
+            done=self._saved,
+            failed=lambda failure: self._failed(failure, sent=bool(sent)),
+        )
         show_errors(self, {})
         self.set_class(True, "-busy")
 
-    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+    def _saved(self, record: TodoRecord) -> None:
+        if self.todo is None and not self._holds(record):
+            # An earlier attempt of this form landed (its reply lost) with the text it had
+            # then: what the form holds now is saved over it, as an edit.
+            self.todo = record
+            self._save(version=record.version)
+            return
+        self.dismiss(record)
+
+    def _holds(self, record: TodoRecord) -> bool:
+        """Whether `record` has the text the form holds (as it would be stored)."""
+        title = self.query_one("#title", Input).value.strip()
+        try:
+            description = clean_description(self.query_one("#description", TextArea).text)
+        except InvalidInput:
+            return False
+        return (record.title, record.description) == (title, description)
+
+    # -- an insert whose outcome is unknown ------------------------------------------------
+
+    def _outcome_unknown(self, failure: DatabaseFault) -> None:
+        """Say what is known, then ask the database whether the insert landed."""
+        reason = (
+            "The database did not answer in time"
+            if failure.kind is FaultKind.TIMED_OUT
+            else "The connection was lost before the database answered"
+        )
+        show_errors(
+            self,
+            {"title": f"{reason}: this todo may be saved. Press ctrl+s — it is never saved twice."},
+        )
+        self._reconcile_tries = 0
+        self._reconcile()
+
+    def _reconcile(self) -> None:
+        if self.has_class("-busy") or self.todo is not None:
+            return  # a save is on its way: its answer settles it
+        owner_id, key = self.user.id, self.client_key
+        self._reconcile_tries += 1
+
+        def look_up() -> TodoRecord | None:
+            assert self.app.database is not None
+            return self.app.database.run(
+                lambda s: todos.get_by_client_key(s, owner_id=owner_id, client_key=key),
+                retry=True,
+            )
+
+        self.app.call_database(self, look_up, done=self._reconciled, failed=self._look_up_failed)
+
+    def _look_up_failed(self, failure: InvalidInput | DatabaseFault) -> None:
+        # The database cannot be asked yet: ask again soon (bounded), the sentence stays.
+        if self._reconcile_tries < RECONCILE_TRIES:
+            self.set_timer(RECONCILE_EVERY, self._reconcile)
+
+    def _reconciled(self, record: TodoRecord | None) -> None:
+        # Not found: it may still land (a statement in flight), so the sentence stays.
+        if record is None or self.has_class("-busy") or self.todo is not None:
+            return
+        if self._holds(record):
+            self.app.notify("Saved.", markup=False, timeout=4)
+            self.dismiss(record)
+            return
+        self.todo = record  # saved as it was; what was typed since is an edit of it
+        self.query_one(".form-title", Static).update("Edit todo")
+        show_errors(
+            self,
+            {"title": "Saved as it was when you pressed ctrl+s; press ctrl+s to save the rest."},
+        )
+
+    def _failed(self, failure: InvalidInput | DatabaseFault, *, sent: bool = False) -> None:
         self.set_class(False, "-busy")
-        if isinstance(failure, TodoConflict):
+        if (
+            self.todo is None
+            and sent
+            and isinstance(failure, DatabaseFault)
+            and failure.kind in OUTCOME_UNKNOWN
+        ):
+            self._outcome_unknown(failure)
+        elif isinstance(failure, TodoConflict):
             mine = self.query_one("#title", Input).value
             description = self.query_one("#description", TextArea).text
             self.app.push_screen(
@@ -135,7 +230,8 @@ class TodoForm(ModalScreen[TodoRecord | None]):
                 lambda choice: self._resolved(choice, failure.current),
             )
         elif isinstance(failure, TodoNotFound) and self.todo is not None:
-            self.todo = None  # the next save adds it back
+            self.todo = None  # the next save adds it back, under a key of its own
+            self.client_key = secrets.token_hex(16)
             self.query_one(".form-title", Static).update("New todo (the original was deleted)")
             show_errors(
                 self,
