@@ -945,3 +945,78 @@ def test_quitting_while_a_call_hangs_takes_under_2_s(server: Server, tmp_path: P
                 child.wait()
         assert child.returncode == 0, child.stderr.read()
         assert took < 2.0
+
+
+# ---------------------------------------------------------------------------------------
+# Create account: a lost reply to the INSERT of the account
+
+
+def users(server: Server) -> list[tuple]:
+    return server.query('SELECT email FROM "user" ORDER BY id')
+
+
+@asynccontextmanager
+async def at_create_account(settings: Settings, config_dir: Path) -> AsyncIterator[Pilot]:
+    """The app on the create-account screen, EMAIL and PASSWORD typed, not yet sent."""
+    app = make_app(settings, config_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(pilot) == "RegisterScreen"
+        await fill(pilot, "#email", EMAIL)
+        await fill(pilot, "#password", PASSWORD)
+        await fill(pilot, "#confirm", PASSWORD)
+        yield pilot
+
+
+async def test_create_account_whose_reply_was_lost_after_it_committed_logs_in(
+    server: Server, tmp_path: Path
+) -> None:
+    """The INSERT commits, its reply is lost: the retry finds the account with this email,
+    the typed password verifies against its hash, so it is this one's: logged in, one
+    account. (Whatever the screen offers after the loss is done too: before, Enter read
+    "An account with this email already exists.")"""
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        settings = server.settings_for(wire.url(server.url))
+        async with at_create_account(settings, tmp_path) as pilot:
+            with lost_reply(pilot, wire) as lose:
+                await pilot.press("enter")
+                await eventually(pilot, lambda: users(server), "the account committed")
+                lose()
+                await settle(pilot)
+            if screen_name(pilot) == "RegisterScreen":
+                await pilot.press("enter")  # what the screen offers
+                await settle(pilot)
+            assert screen_name(pilot) == "TodoListScreen"
+            assert pilot.app.screen.user.email == EMAIL
+            inserts = [q for q in wire.queries if q.startswith('INSERT INTO "user"')]
+            assert len(inserts) == 2  # it was sent again
+    assert users(server) == [(EMAIL,)]
+
+
+async def test_create_account_whose_outcome_is_unknown_says_so_and_enter_logs_in(
+    server: Server, tmp_path: Path
+) -> None:
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        settings = server.settings_for(wire.url(server.url), connect_timeout=2)
+        async with at_create_account(settings, tmp_path) as pilot:
+            screen = pilot.app.screen
+            with lost_reply(pilot, wire):
+                await pilot.press("enter")
+                await eventually(pilot, lambda: users(server), "the account committed")
+                wire.cut()  # the reply is lost, and the retry cannot connect
+                await settle(pilot)
+            assert screen_name(pilot) == "RegisterScreen"
+            error = str(screen.query_one("#confirm-error", Static).render())
+            assert error == (
+                "The connection was lost before the database answered: the account may be "
+                "created. Press Enter — it is never created twice."
+            )
+            wire.restore()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen_name(pilot) == "TodoListScreen"
+    assert users(server) == [(EMAIL,)]
