@@ -1020,3 +1020,105 @@ async def test_create_account_whose_outcome_is_unknown_says_so_and_enter_logs_in
             await settle(pilot)
             assert screen_name(pilot) == "TodoListScreen"
     assert users(server) == [(EMAIL,)]
+
+
+# ---------------------------------------------------------------------------------------
+# Start-up and log in try again by themselves while the server cannot be reached
+
+
+def error_text(pilot: Pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+async def test_start_up_goes_on_by_itself_once_the_server_answers(
+    server: Server, tmp_path: Path
+) -> None:
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        wire.cut()
+        app = make_app(server.settings_for(wire.url(server.url), connect_timeout=2), tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert screen_name(pilot) == "StartupScreen"
+            assert error_text(pilot, "#startup-message") in CONNECTION_SENTENCES
+            refused = wire.connections
+            wire.restore()
+            took = await eventually(
+                pilot, lambda: screen_name(pilot) == "LoginScreen", "on to log in", timeout=6
+            )
+            assert took <= 2.0 + 2  # the next attempt, every 2 s, and its answer
+            await settle(pilot)
+        assert refused == 0  # nothing got through while cut: the move on is the retry's
+
+
+async def test_start_up_tries_again_every_2_s_one_attempt_at_a_time(
+    server: Server, tmp_path: Path
+) -> None:
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        wire.cut()
+        app = make_app(server.settings_for(wire.url(server.url), connect_timeout=2), tmp_path)
+        attempts: list[float] = []
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = pilot.app.screen
+            check = screen.check
+
+            def counted(**options) -> None:
+                attempts.append(time.monotonic())
+                check(**options)
+
+            screen.check = counted
+            await eventually(pilot, lambda: len(attempts) >= 3, "three attempts", timeout=10)
+            assert screen_name(pilot) == "StartupScreen"
+            assert screen.has_class("-failed")  # the sentence stays between attempts
+        gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+        assert all(gap >= 2.0 for gap in gaps), gaps
+
+
+async def test_log_in_proceeds_by_itself_once_the_server_answers(
+    server: Server, tmp_path: Path
+) -> None:
+    """Enter pressed while the network is down: the sentence says so; once it is back, the
+    log in the user asked for goes through without another key press."""
+    register(server.other)
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        app = make_app(server.settings_for(wire.url(server.url), connect_timeout=2), tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert screen_name(pilot) == "LoginScreen"
+            wire.cut()
+            await log_in(pilot, EMAIL, PASSWORD)
+            assert screen_name(pilot) == "LoginScreen"
+            assert error_text(pilot, "#password-error") in CONNECTION_SENTENCES
+            wire.restore()
+            await eventually(
+                pilot, lambda: screen_name(pilot) == "TodoListScreen", "logged in", timeout=6
+            )
+            assert pilot.app.screen.user.email == EMAIL
+            await settle(pilot)
+
+
+async def test_log_in_changed_meanwhile_is_not_sent_by_itself_the_sentence_clears(
+    server: Server, tmp_path: Path
+) -> None:
+    register(server.other)
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        app = make_app(server.settings_for(wire.url(server.url), connect_timeout=2), tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            wire.cut()
+            await log_in(pilot, EMAIL, "not the password")
+            assert error_text(pilot, "#password-error") in CONNECTION_SENTENCES
+            await fill(pilot, "#password", PASSWORD)  # typed on, not sent
+            wire.restore()
+            await eventually(
+                pilot, lambda: error_text(pilot, "#password-error") == "", "the sentence cleared"
+            )
+            assert screen_name(pilot) == "LoginScreen"
+            assert not [q for q in wire.queries if 'FROM "user"' in q]  # no log in sent
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen_name(pilot) == "TodoListScreen"

@@ -50,6 +50,12 @@ def prepare(rounds: int) -> None:
     _dummy_hash(rounds)
 
 
+def ping(session: Session) -> None:
+    """One round trip: raises when the database cannot be reached (the log-in screen's
+    retry, while the fields no longer hold the log in that failed)."""
+    session.exec(sa.select(sa.literal(1)))
+
+
 def register(session: Session, *, email: str, password: str, rounds: int) -> UserRecord:
     """Create an account (one INSERT) and return it.
 
