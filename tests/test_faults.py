@@ -947,6 +947,35 @@ def test_quitting_while_a_call_hangs_takes_under_2_s(server: Server, tmp_path: P
         assert took < 2.0
 
 
+async def test_undo_whose_reply_was_lost_after_it_committed_is_restored_once(
+    server: Server, tmp_path: Path
+) -> None:
+    """The undo of a delete is an INSERT with the todo's id: retried after a lost reply,
+    it finds its first attempt (no "changed at the same time"), and the list shows it."""
+    alice = register(server.other)
+    milk = add(server.other, alice, "Buy milk")
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        settings = server.settings_for(wire.url(server.url))
+        async with logged_in(settings, tmp_path) as (pilot, notes):
+            await pilot.press("d")
+            await pilot.pause()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert titles(pilot) == []
+            with lost_reply(pilot, wire) as lose:
+                await pilot.press("u")
+                await eventually(pilot, lambda: stored(server.other, alice), "the undo committed")
+                lose()
+                await settle(pilot)
+            inserts = [q for q in wire.queries if q.startswith("INSERT INTO todo")]
+            assert len(inserts) == 2  # it was sent again
+            assert titles(pilot) == ["Buy milk"]
+            assert not severe(notes)
+    (todo,) = stored(server.other, alice)
+    assert (todo.id, todo.title) == (milk.id, "Buy milk")
+
+
 # ---------------------------------------------------------------------------------------
 # Create account: a lost reply to the INSERT of the account
 

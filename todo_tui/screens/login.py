@@ -35,9 +35,9 @@ AFTER_LOGIN_MODULES = ("todo_tui.auth", "todo_tui.todos", "todo_tui.screens.todo
 
 
 def warm_up(rounds: int | None = None) -> None:
-    """Import what logging in and the todo list need, and make the dummy hash that an
-    unknown email is checked against (or the first such log in would take twice as long);
-    runs on the database thread while the user types."""
+    """Import what logging in and the todo list need (bcrypt, SQLModel), and the dummy
+    hash an unknown email is checked against; runs on the database thread while the user
+    types."""
     import importlib
 
     for name in AFTER_LOGIN_MODULES:
