@@ -574,6 +574,46 @@ async def test_add_whose_outcome_is_unknown_says_so_and_reconciles_when_the_serv
     assert [t.title for t in stored(server.other, alice)] == ["Call mum"]
 
 
+async def test_edit_whose_outcome_is_unknown_says_so_and_reconciles_when_the_server_is_back(
+    server: Server, tmp_path: Path
+) -> None:
+    """The same for an edit: never "Not saved" once the UPDATE was sent; "Saved." once the
+    todo is found at the version and with the text this save makes."""
+    alice = register(server.other)
+    milk = add(server.other, alice, "Buy milk")
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        settings = server.settings_for(wire.url(server.url), connect_timeout=2)
+        async with logged_in(settings, tmp_path) as (pilot, notes):
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("e")
+            await pilot.pause()
+            await fill(pilot, "#title", "Buy oat milk")
+            form = pilot.app.screen
+            with lost_reply(pilot, wire):
+                await pilot.press("ctrl+s")
+                await eventually(
+                    pilot,
+                    lambda: stored(server.other, alice)[0].version == milk.version + 1,
+                    "the update committed",
+                )
+                wire.cut()
+                error = form.query_one("#title-error", Static)
+                await eventually(
+                    pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
+                )
+            assert screen_name(pilot) == "TodoForm"
+            wire.restore()
+            await eventually(
+                pilot, lambda: screen_name(pilot) == "TodoListScreen", "reconciled", timeout=10
+            )
+            await eventually(pilot, lambda: titles(pilot) == ["Buy oat milk"], "the edit shown")
+            assert [m for level, m, _ in notes if level == "information"][-1] == "Saved."
+    (todo,) = stored(server.other, alice)
+    assert (todo.title, todo.version) == ("Buy oat milk", milk.version + 1)
+
+
 async def test_add_typed_on_after_an_unknown_outcome_saves_the_new_text_over_the_first(
     server: Server, tmp_path: Path
 ) -> None:

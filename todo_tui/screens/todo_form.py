@@ -24,10 +24,12 @@ from todo_tui.validation import TITLE_MAX, clean_description, title_problem
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
 
-# Failures after which an insert that was sent may have landed: the form asks the database.
+# Failures after which a save that was sent may have landed: the form asks the database.
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
 RECONCILE_TRIES = 30
+# What a save sent: the todo it edits (None: an insert), its version, the title, the text.
+Sent = tuple[TodoRecord | None, int, str, str]
 
 
 class TodoForm(ModalScreen[TodoRecord | None]):
@@ -50,6 +52,9 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         self.user = user
         self.todo = todo
         self.client_key = secrets.token_hex(16)
+        # A save whose outcome is unknown: what was sent (see `_reconciled`); the form asks
+        # the database until it knows.
+        self._unknown: Sent | None = None
         self._reconcile_tries = 0
 
     def compose(self) -> ComposeResult:
@@ -108,30 +113,32 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         title = self.query_one("#title", Input).value
         description = self.query_one("#description", TextArea).text
         owner_id, todo, key = self.user.id, self.todo, self.client_key
-        sent: list[bool] = []  # made true once a connection is there to send the insert
+        sent: list[bool] = []  # made true once a connection is there to send the write
 
-        def add(session) -> TodoRecord:
+        def write(session) -> TodoRecord:
             session.connection()  # a failure before this: nothing was sent
             sent.append(True)
-            return todos.add_todo(
-                session, owner_id=owner_id, title=title, description=description, client_key=key
+            if todo is None:
+                return todos.add_todo(
+                    session,
+                    owner_id=owner_id,
+                    title=title,
+                    description=description,
+                    client_key=key,
+                )
+            return todos.update_todo(
+                session,
+                owner_id=owner_id,
+                todo_id=todo.id,
+                version=version,
+                title=title,
+                description=description,
             )
 
         def work() -> TodoRecord:
             assert self.app.database is not None
-            if todo is None:  # retried: the key finds an attempt that landed
-                return self.app.database.run(add, retry=True)
-            return self.app.database.run(
-                lambda s: todos.update_todo(
-                    s,
-                    owner_id=owner_id,
-                    todo_id=todo.id,
-                    version=version,
-                    title=title,
-                    description=description,
-                ),
-                retry=True,
-            )
+            # Retried: the key finds an insert that landed, an update recognises itself.
+            return self.app.database.run(write, retry=True)
 
         # The work first: restyling for "-busy" takes a few ms of the UI thread, and the
         # answer cannot arrive before this handler returns.
@@ -139,8 +146,11 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             self,
             work,
             done=self._saved,
-            failed=lambda failure: self._failed(failure, sent=bool(sent)),
+            failed=lambda failure: self._failed(
+                failure, sent=(todo, version, title, description) if sent else None
+            ),
         )
+        self._unknown = None
         show_errors(self, {})
         self.set_class(True, "-busy")
 
@@ -153,19 +163,22 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             return
         self.dismiss(record)
 
-    def _holds(self, record: TodoRecord) -> bool:
-        """Whether `record` has the text the form holds (as it would be stored)."""
-        title = self.query_one("#title", Input).value.strip()
+    def _holds(self, record: TodoRecord, text: tuple[str, str] | None = None) -> bool:
+        """Whether `record` has this text (default: what the form holds), as stored."""
+        title, description = text or (
+            self.query_one("#title", Input).value,
+            self.query_one("#description", TextArea).text,
+        )
         try:
-            description = clean_description(self.query_one("#description", TextArea).text)
+            stored = (title.strip(), clean_description(description))
         except InvalidInput:
             return False
-        return (record.title, record.description) == (title, description)
+        return (record.title, record.description) == stored
 
-    # -- an insert whose outcome is unknown ------------------------------------------------
+    # -- a save whose outcome is unknown ---------------------------------------------------
 
-    def _outcome_unknown(self, failure: DatabaseFault) -> None:
-        """Say what is known, then ask the database whether the insert landed."""
+    def _outcome_unknown(self, failure: DatabaseFault, sent: Sent) -> None:
+        """Say what is known, then ask the database whether the save landed."""
         reason = (
             "The database did not answer in time"
             if failure.kind is FaultKind.TIMED_OUT
@@ -175,21 +188,25 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             self,
             {"title": f"{reason}: this todo may be saved. Press ctrl+s — it is never saved twice."},
         )
+        self._unknown = sent
         self._reconcile_tries = 0
         self._reconcile()
 
     def _reconcile(self) -> None:
-        if self.has_class("-busy") or self.todo is not None:
-            return  # a save is on its way: its answer settles it
+        if self._unknown is None or self.has_class("-busy"):
+            return  # settled, or a save is on its way: its answer settles it
+        edited = self._unknown[0]
         owner_id, key = self.user.id, self.client_key
         self._reconcile_tries += 1
 
+        def find(session) -> TodoRecord | None:
+            if edited is None:
+                return todos.get_by_client_key(session, owner_id=owner_id, client_key=key)
+            return todos.get_todo(session, owner_id=owner_id, todo_id=edited.id)
+
         def look_up() -> TodoRecord | None:
             assert self.app.database is not None
-            return self.app.database.run(
-                lambda s: todos.get_by_client_key(s, owner_id=owner_id, client_key=key),
-                retry=True,
-            )
+            return self.app.database.run(find, retry=True)
 
         self.app.call_database(self, look_up, done=self._reconciled, failed=self._look_up_failed)
 
@@ -199,9 +216,17 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             self.set_timer(RECONCILE_EVERY, self._reconcile)
 
     def _reconciled(self, record: TodoRecord | None) -> None:
-        # Not found: it may still land (a statement in flight), so the sentence stays.
-        if record is None or self.has_class("-busy") or self.todo is not None:
+        if self._unknown is None or self.has_class("-busy"):
             return
+        edited, version, title, description = self._unknown
+        # Not there, or not this save's doing: it may still land (a statement in flight),
+        # so the sentence stays, and ctrl+s settles it.
+        if record is None or (
+            edited is not None
+            and (record.version != version + 1 or not self._holds(record, (title, description)))
+        ):
+            return
+        self._unknown = None
         if self._holds(record):
             self.app.notify("Saved.", markup=False, timeout=4)
             self.dismiss(record)
@@ -213,15 +238,19 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             {"title": "Saved as it was when you pressed ctrl+s; press ctrl+s to save the rest."},
         )
 
-    def _failed(self, failure: InvalidInput | DatabaseFault, *, sent: bool = False) -> None:
+    def _failed(
+        self,
+        failure: InvalidInput | DatabaseFault,
+        *,
+        sent: Sent | None = None,
+    ) -> None:
         self.set_class(False, "-busy")
         if (
-            self.todo is None
-            and sent
+            sent is not None
             and isinstance(failure, DatabaseFault)
             and failure.kind in OUTCOME_UNKNOWN
         ):
-            self._outcome_unknown(failure)
+            self._outcome_unknown(failure, sent)
         elif isinstance(failure, TodoConflict):
             mine = self.query_one("#title", Input).value
             description = self.query_one("#description", TextArea).text
