@@ -254,3 +254,85 @@ def test_invalid_email_at_login_is_an_email_problem(database: Database) -> None:
     with pytest.raises(InvalidInput) as caught:
         do_authenticate(database, "not an email", PASSWORD)
     assert caught.value.field == "email"
+
+
+# ---------------------------------------------------------------------------------------
+# Register is safe to retry
+
+
+def test_a_registration_repeated_with_the_same_password_is_the_same_account(
+    database: Database, checkpw_calls: list[bytes]
+) -> None:
+    """A retry after a lost reply: the account exists and the typed password verifies
+    against its hash, so it is the first attempt's; nothing is added."""
+    first = do_register(database, "olga@example.com")
+    assert do_register(database, " Olga@Example.com", PASSWORD) == first
+    assert len(checkpw_calls) == 1  # the stored hash checked, once
+    assert [row[:2] for row in stored_users(database)] == [(first.id, "olga@example.com")]
+
+
+# ---------------------------------------------------------------------------------------
+# Log-in timing when stored hashes have another cost than the setting
+
+
+def authenticate_at(database: Database, email: str, password: str, rounds: int) -> UserRecord:
+    with database.session() as session:
+        return authenticate(session, email=email, password=password, rounds=rounds)
+
+
+def costs(calls: list[bytes]) -> list[int | None]:
+    return [auth.hash_cost(hashed) for hashed in calls]
+
+
+def test_unknown_email_costs_what_a_known_one_does_at_another_cost_than_the_setting(
+    database: Database, checkpw_calls: list[bytes]
+) -> None:
+    do_register(database, "pia@example.com")  # cost 4, the setting at the time
+    with pytest.raises(InvalidInput, match=WRONG_CREDENTIALS):
+        authenticate_at(database, "pia@example.com", "not the password", rounds=6)
+    with pytest.raises(InvalidInput, match=WRONG_CREDENTIALS):
+        authenticate_at(database, "nobody@example.com", PASSWORD, rounds=6)
+    assert costs(checkpw_calls) == [4, 4]  # the same bcrypt work: the same time
+    # Not the account's own hash: only its cost.
+    [(_, _, stored)] = stored_users(database)
+    assert checkpw_calls[1] != stored.encode("ascii")
+    assert stored.startswith("$2b$04$")  # a failed log in re-hashes nothing
+
+
+def test_unknown_email_with_no_accounts_costs_the_setting(
+    database: Database, checkpw_calls: list[bytes]
+) -> None:
+    with pytest.raises(InvalidInput, match=WRONG_CREDENTIALS):
+        authenticate_at(database, "nobody@example.com", PASSWORD, rounds=6)
+    assert costs(checkpw_calls) == [6]
+
+
+def test_a_successful_log_in_re_hashes_to_the_setting_once(
+    database: Database, checkpw_calls: list[bytes]
+) -> None:
+    user = do_register(database, "quinn@example.com")
+    assert authenticate_at(database, "quinn@example.com", PASSWORD, rounds=6) == user
+    [(_, _, stored)] = stored_users(database)
+    assert auth.hash_cost(stored) == 6
+    # The next log in works, checks at the new cost and leaves the hash as it is.
+    assert authenticate_at(database, "quinn@example.com", PASSWORD, rounds=6) == user
+    assert costs(checkpw_calls) == [4, 6]
+    assert stored_users(database)[0][2] == stored
+    # An unknown email now costs the new cost too.
+    with pytest.raises(InvalidInput, match=WRONG_CREDENTIALS):
+        authenticate_at(database, "nobody@example.com", PASSWORD, rounds=6)
+    assert costs(checkpw_calls)[-1] == 6
+    # A lower setting moves it back down the same way.
+    assert authenticate_at(database, "quinn@example.com", PASSWORD, rounds=4) == user
+    assert auth.hash_cost(stored_users(database)[0][2]) == 4
+
+
+def test_unknown_email_takes_the_newest_accounts_cost(
+    database: Database, checkpw_calls: list[bytes]
+) -> None:
+    do_register(database, "old@example.com")  # cost 4
+    with database.session() as session:
+        register(session, email="new@example.com", password=PASSWORD, rounds=5)
+    with pytest.raises(InvalidInput, match=WRONG_CREDENTIALS):
+        authenticate_at(database, "nobody@example.com", PASSWORD, rounds=6)
+    assert costs(checkpw_calls) == [5]

@@ -140,3 +140,38 @@ async def test_a_restored_edit_of_a_todo_changed_since_meets_the_conflict_dialog
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen_name(pilot) == "ConflictDialog"
+
+
+async def test_a_restored_new_todo_whose_first_save_landed_is_saved_once(
+    database: Database, tmp_path: Path
+) -> None:
+    """The draft keeps the form's client key: the first save, which landed with the text it
+    had then, is found and gets the draft's text; no second todo."""
+    alice = register(database)
+    database.run(
+        lambda s: todos.add_todo(s, owner_id=alice.id, title="Call the", client_key="k" * 32)
+    )
+    drafts.save(
+        database.settings.database, alice.id, Draft("Call the bank", "", client_key="k" * 32)
+    )
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        await eventually(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the offer")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen_name(pilot) == "TodoListScreen"
+    assert [(t.title, t.version) for t in stored(database, alice)] == [("Call the bank", 2)]
+
+
+def test_a_new_todos_draft_carries_its_client_key() -> None:
+    database = url("sqlite:///keyed-draft.db")
+    draft = Draft("New", "", client_key="abc")
+    drafts.save(database, 1, draft)
+    assert drafts.load(database, 1) == draft
+    drafts.draft_path(database, 1).write_text('{"title": "t", "description": "", "client_key": 5}')
+    assert drafts.load(database, 1) is None

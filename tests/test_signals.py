@@ -186,7 +186,9 @@ def test_a_signal_gives_the_terminal_back_and_keeps_the_draft(launch, signum: in
     draft_file: Path = launch.draft_file
     assert stat.S_IMODE(draft_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(draft_file.parent.stat().st_mode) == 0o700
-    assert drafts.load(launch.settings.database, 1) == drafts.Draft(TITLE, "")
+    kept = drafts.load(launch.settings.database, 1)
+    assert kept is not None and (kept.title, kept.description, kept.todo_id) == (TITLE, "", None)
+    assert kept.client_key is not None and len(kept.client_key) == 32  # the form's own key
     assert str(launch.settings.database.sqlite_path) not in draft_file.read_text()
 
     again = launch()
@@ -210,4 +212,6 @@ def test_closing_the_terminal_keeps_the_draft(launch) -> None:
     terminal.type(TITLE)
     terminal.wait_for(TITLE, since=mark)
     assert terminal.hang_up() == 128 + signal.SIGHUP
-    assert drafts.load(launch.settings.database, 1) == drafts.Draft(TITLE, "")
+    kept = drafts.load(launch.settings.database, 1)
+    assert kept is not None and (kept.title, kept.description, kept.todo_id) == (TITLE, "", None)
+    assert kept.client_key is not None and len(kept.client_key) == 32  # the form's own key

@@ -28,6 +28,8 @@ class Draft:
     description: str
     todo_id: int | None = None  # an edit of this todo, at `version`; None: a new todo
     version: int | None = None
+    # A new todo's key (see todos.add_todo): saving the restored draft never adds it twice.
+    client_key: str | None = None
 
 
 def drafts_dir() -> Path:
@@ -60,6 +62,8 @@ def load(database: DatabaseURL, user_id: int) -> Draft | None:
     if not isinstance(draft.title, str) or not isinstance(draft.description, str):
         return None
     if not all(isinstance(v, int | None) for v in (draft.todo_id, draft.version)):
+        return None
+    if not isinstance(draft.client_key, str | None):
         return None
     return draft
 

@@ -3,13 +3,19 @@
 Updates and deletes name the version the caller saw (`WHERE version = :seen`), so a change
 made elsewhere is never silently overwritten: the caller gets `TodoConflict` with what the
 database holds now, or `TodoNotFound`. Only that unhappy path costs a second round trip.
+
+Inserts carry a key the client made (`client_key`; a restore, the id it had), and add
+nothing when a row with it exists (`ON CONFLICT DO NOTHING`): that row is the first
+attempt, whose reply was lost, and is returned instead. So every write is safe to retry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from todo_tui.errors import DatabaseFault, FaultKind
@@ -69,17 +75,48 @@ def list_by_ids(session: Session, *, owner_id: int, todo_ids: Iterable[int]) -> 
     return [TodoRecord(*row) for row in session.exec(statement)]
 
 
+def get_by_client_key(session: Session, *, owner_id: int, client_key: str) -> TodoRecord | None:
+    """The owner's todo added with `client_key`, if it reached the database."""
+    statement = sa.select(*COLUMNS).where(Todo.user_id == owner_id, Todo.client_key == client_key)
+    row = session.exec(statement).first()
+    return TodoRecord(*row) if row else None
+
+
+def _insert_once(session: Session, values: dict, *, key: tuple[sa.Column, ...]):
+    """INSERT … ON CONFLICT (key) DO NOTHING, in the dialect of the session's database."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(Todo).values(values).on_conflict_do_nothing(index_elements=list(key))
+
+
 def add_todo(
-    session: Session, *, owner_id: int, title: str, description: str | None = None
+    session: Session,
+    *,
+    owner_id: int,
+    title: str,
+    description: str | None = None,
+    client_key: str | None = None,
 ) -> TodoRecord:
+    """Add a todo. With `client_key` (made once per draft, kept across retries), a retry
+    after a lost reply returns the todo the first attempt added, as it is now, and adds
+    nothing: one round trip, a second only then. (Once that todo is deleted, its key is
+    free again: a retry adds it back.)"""
     values = {
         "title": clean_title(title),
         "description": clean_description(description),
         "user_id": owner_id,
     }
-    added = _returning_one(session, sa.insert(Todo).values(values))
-    assert added is not None
-    return added
+    if client_key is None:
+        added = _returning_one(session, sa.insert(Todo).values(values))
+        assert added is not None
+        return added
+    values["client_key"] = client_key
+    statement = _insert_once(session, values, key=(Todo.user_id, Todo.client_key))
+    if (added := _returning_one(session, statement)) is not None:
+        return added
+    if (first := get_by_client_key(session, owner_id=owner_id, client_key=client_key)) is None:
+        raise TodoNotFound()  # deleted elsewhere between the two statements
+    return first
 
 
 def _versioned_update(
@@ -148,6 +185,9 @@ def restore_todo(session: Session, *, owner_id: int, todo: TodoRecord) -> TodoRe
     """Put a deleted todo back as it was (same id, text, state and timestamps).
 
     Its version moves on, so a terminal still holding the deleted copy cannot overwrite it.
+    Safe to retry: ids are never reused, so a todo with this id holding what this restore
+    puts back is its first attempt (whose reply was lost), and is returned. Any other todo
+    with this id is refused (a CONFLICT), as before.
     """
     values = {
         "id": todo.id,
@@ -159,9 +199,20 @@ def restore_todo(session: Session, *, owner_id: int, todo: TodoRecord) -> TodoRe
         "version": todo.version + 1,
         "user_id": owner_id,
     }
-    restored = _returning_one(session, sa.insert(Todo).values(values))
-    assert restored is not None
-    return restored
+    statement = _insert_once(session, values, key=(Todo.id,))
+    if (restored := _returning_one(session, statement)) is not None:
+        return restored
+    # The id is taken: by this very restore (a retry), or by a todo that was never deleted.
+    current = get_todo(session, owner_id=owner_id, todo_id=todo.id)
+    expected = replace(
+        todo, title=values["title"], description=values["description"], version=todo.version + 1
+    )
+    if current != expected:
+        raise DatabaseFault(
+            FaultKind.CONFLICT,
+            "Someone else changed the same data at the same time; reload and try again.",
+        )
+    return current
 
 
 def list_versions(session: Session, *, owner_id: int) -> dict[int, int]:

@@ -3,10 +3,16 @@
 Imports Textual and the light todo_tui modules only, so the login screen shows as soon as
 the schema check is done; auth (bcrypt, SQLModel) and the list screen load on the database
 thread once it is painted, while the user types.
+
+When a log in fails because the server cannot be reached, the screen tries again by itself
+every RETRY_EVERY seconds: the log in the user asked for while the fields still hold what
+was sent (it proceeds as soon as the server answers), otherwise a one-round-trip probe
+whose answer clears the sentence (Enter then sends what the fields hold now).
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -19,6 +25,7 @@ from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Stat
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
+from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
@@ -28,9 +35,9 @@ AFTER_LOGIN_MODULES = ("todo_tui.auth", "todo_tui.todos", "todo_tui.screens.todo
 
 
 def warm_up(rounds: int | None = None) -> None:
-    """Import what logging in and the todo list need, and make the dummy hash that an
-    unknown email is checked against (or the first such log in would take twice as long);
-    runs on the database thread while the user types."""
+    """Import what logging in and the todo list need (bcrypt, SQLModel), and the dummy
+    hash an unknown email is checked against; runs on the database thread while the user
+    types."""
     import importlib
 
     for name in AFTER_LOGIN_MODULES:
@@ -47,6 +54,13 @@ class LoginScreen(Screen[None]):
     ]
 
     app: TodoApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The log in that failed to reach the server (email, password), and since when.
+        self._unreached: tuple[str, str] | None = None
+        self._failing_since = 0.0
+        self._probing = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,8 +94,14 @@ class LoginScreen(Screen[None]):
     def log_in(self) -> None:
         if self.has_class("-busy"):
             return
-        email = self.query_one("#email", Input).value
-        password = self.query_one("#password", Input).value
+        self._send(*self._typed())
+
+    def _typed(self) -> tuple[str, str]:
+        return self.query_one("#email", Input).value, self.query_one("#password", Input).value
+
+    def _send(self, email: str, password: str, *, again: bool = False) -> None:
+        """Log in with these credentials; `again`: a retry of its own (the sentence stays
+        until the answer)."""
         rounds = self.app.settings.bcrypt_rounds
 
         def work() -> UserRecord:
@@ -93,19 +113,75 @@ class LoginScreen(Screen[None]):
 
         # The work first: restyling the screen for "-busy" takes a few ms of the UI thread,
         # and the answer cannot arrive before this handler has returned.
-        self.app.call_database(self, work, done=self._logged_in, failed=self._failed)
-        show_errors(self, {})
+        self.app.call_database(
+            self,
+            work,
+            done=self._logged_in,
+            failed=lambda failure: self._failed(failure, sent=(email, password), again=again),
+        )
+        if not again:
+            self._unreached = None
+            show_errors(self, {})
         self.set_class(True, "-busy")
 
     def _logged_in(self, user: UserRecord) -> None:
         self.set_class(False, "-busy")
         self.app.log_in(user)
 
-    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+    def _failed(
+        self,
+        failure: InvalidInput | DatabaseFault,
+        *,
+        sent: tuple[str, str] | None = None,
+        again: bool = False,
+    ) -> None:
         self.set_class(False, "-busy")
         field = failure.field if failure.field in {"email", "password"} else "password"
         show_errors(self, {field: str(failure)})
-        self.query_one(f"#{field}", Input).focus()
+        if not again:  # a retry of its own never moves the focus
+            self.query_one(f"#{field}", Input).focus()
+        if isinstance(failure, DatabaseFault) and passes(failure) and sent is not None:
+            self._wait_for_the_server(sent)
+        else:
+            self._unreached = None
+
+    # -- trying again while the server cannot be reached -----------------------------------
+
+    def _wait_for_the_server(self, sent: tuple[str, str] | None) -> None:
+        now = time.monotonic()
+        if self._unreached is None:
+            self._failing_since = now
+        self._unreached = sent or self._unreached
+        if now - self._failing_since < RETRY_FOR:
+            self.set_timer(RETRY_EVERY, self._retry_by_itself)
+
+    def _retry_by_itself(self) -> None:
+        if self._unreached is None or self.has_class("-busy") or self._probing:
+            return  # answered meanwhile, or the user's own attempt is on its way
+        if self._typed() == self._unreached:
+            self._send(*self._unreached, again=True)
+            return
+        self._probing = True
+
+        def probe() -> None:
+            from todo_tui import auth
+
+            assert self.app.database is not None
+            with self.app.database.session() as session:
+                auth.ping(session)
+
+        self.app.call_database(self, probe, done=self._reached, failed=self._probe_failed)
+
+    def _reached(self, _: None) -> None:
+        self._probing = False
+        if self._unreached is not None:  # else: a log in sent meanwhile answers for itself
+            self._unreached = None
+            show_errors(self, {})
+
+    def _probe_failed(self, failure: InvalidInput | DatabaseFault) -> None:
+        self._probing = False
+        if self._unreached is not None and isinstance(failure, DatabaseFault) and passes(failure):
+            self._wait_for_the_server(None)
 
     def action_create_account(self) -> None:
         from todo_tui.screens.register import RegisterScreen

@@ -11,13 +11,16 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
-from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
+
+# After these, an account that was sent may have been created.
+OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 
 
 class RegisterScreen(Screen[UserRecord | None]):
@@ -71,14 +74,26 @@ class RegisterScreen(Screen[UserRecord | None]):
         self.set_class(True, "-busy")
         rounds = self.app.settings.bcrypt_rounds
 
-        def work() -> UserRecord:
+        sent: list[bool] = []  # made true once a connection is there to send the insert
+
+        def create(session) -> UserRecord:
             from todo_tui import auth  # bcrypt and SQLModel: loaded on this thread
 
-            assert self.app.database is not None
-            with self.app.database.session() as session:
-                return auth.register(session, email=email, password=password, rounds=rounds)
+            session.connection()  # a failure before this: nothing was sent
+            sent.append(True)
+            return auth.register(session, email=email, password=password, rounds=rounds)
 
-        self.app.call_database(self, work, done=self._created, failed=self._failed)
+        def work() -> UserRecord:
+            assert self.app.database is not None
+            # Retried: an account the first attempt created is recognised by its password.
+            return self.app.database.run(create, retry=True)
+
+        self.app.call_database(
+            self,
+            work,
+            done=self._created,
+            failed=lambda failure: self._failed(failure, sent=bool(sent)),
+        )
 
     @staticmethod
     def _problems(email: str, password: str, confirm: str) -> dict[str, str]:
@@ -96,10 +111,20 @@ class RegisterScreen(Screen[UserRecord | None]):
     def _created(self, user: UserRecord) -> None:
         self.dismiss(user)
 
-    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+    def _failed(self, failure: InvalidInput | DatabaseFault, *, sent: bool = False) -> None:
         self.set_class(False, "-busy")
         field = failure.field if failure.field in {"email", "password"} else "confirm"
-        show_errors(self, {field: str(failure)})
+        sentence = str(failure)
+        if sent and isinstance(failure, DatabaseFault) and failure.kind in OUTCOME_UNKNOWN:
+            reason = (
+                "The database did not answer in time"
+                if failure.kind is FaultKind.TIMED_OUT
+                else "The connection was lost before the database answered"
+            )
+            sentence = (
+                f"{reason}: the account may be created. Press Enter — it is never created twice."
+            )
+        show_errors(self, {field: sentence})
         self.query_one(f"#{field}", Input).focus()
 
     def action_back(self) -> None:

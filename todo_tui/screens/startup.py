@@ -3,10 +3,13 @@
 Imports Textual only; the database modules load on the database thread, after this has painted.
 The Retry and Quit buttons are built only when the check fails: Button's styles and widgets
 cost the first frame about 20 ms (benchmarks/), and an up-to-date start never shows them.
+While the screen says the server cannot be reached, it checks again by itself every
+RETRY_EVERY seconds (on the database thread) and goes on as soon as the server answers.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -16,9 +19,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 
+from todo_tui.errors import DatabaseFault, FaultKind
+
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
     from todo_tui.schema import SchemaStatus
+
+# Faults that go away by themselves (a server starting, a network coming back): the
+# start-up and log-in screens try again on their own while they show one.
+PASSING_FAULTS = {FaultKind.UNREACHABLE, FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT}
+RETRY_EVERY = 2.0  # seconds from one answer to the next attempt (one attempt at a time)
+RETRY_FOR = 600.0  # then only on request (Retry, Enter)
+
+
+def passes(fault: DatabaseFault | None) -> bool:
+    """Whether trying again later may succeed with nothing changed."""
+    return fault is not None and fault.kind in PASSING_FAULTS
 
 
 def check_database(app: TodoApp) -> SchemaStatus:
@@ -43,6 +59,11 @@ class StartupScreen(Screen[None]):
 
     app: TodoApp
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._failing_since: float | None = None  # when the server first could not be reached
+        self._checking = False
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="startup-box"):
@@ -57,24 +78,31 @@ class StartupScreen(Screen[None]):
         # After the first frame is painted: the imports would compete with it.
         self.call_after_refresh(self.check)
 
-    def check(self) -> None:
-        self.set_class(False, "-failed")
-        self.query_one("#startup-message", Static).update("Connecting…")
+    def check(self, *, quietly: bool = False) -> None:
+        """Check the database; `quietly`: what is shown stays until the answer (a retry
+        of its own while the failure is on screen)."""
+        if self._checking:
+            return
+        if not quietly:
+            self.set_class(False, "-failed")
+            self.query_one("#startup-message", Static).update("Connecting…")
+        self._checking = True
         self.app.call_database(
             self,
             lambda: check_database(self.app),
             done=self._checked,
-            failed=lambda failure: self._failed(str(failure)),
+            failed=lambda failure: self._failed(str(failure), passing=passes(failure)),
         )
 
     def _checked(self, status: SchemaStatus) -> None:
         from todo_tui.schema import SchemaState
         from todo_tui.screens.schema_dialog import SchemaDialog
 
+        self._checking = False
         if status.state is SchemaState.UP_TO_DATE:
             self.app.open_login()
         elif status.state is SchemaState.UNREACHABLE:
-            self._failed(status.summary)
+            self._failed(status.summary, passing=passes(status.fault))
         else:
             self.query_one("#startup-message", Static).update(status.summary)
             self.app.push_screen(SchemaDialog(status), self._dialog_closed)
@@ -85,13 +113,25 @@ class StartupScreen(Screen[None]):
         else:
             self.app.exit()
 
-    def _failed(self, sentence: str) -> None:
+    def _failed(self, sentence: str, *, passing: bool = False) -> None:
+        self._checking = False
         self.set_class(True, "-failed")
         self.query_one("#startup-message", Static).update(sentence)
         buttons = self.query_one("#startup-buttons", Horizontal)
         if not buttons.children:
             buttons.mount(Button("Retry", id="retry", variant="primary"), Button("Quit", id="quit"))
-        self.query_one("#retry", Button).focus()
+            self.query_one("#retry", Button).focus()
+        if not passing:
+            self._failing_since = None
+            return
+        now = time.monotonic()
+        self._failing_since = self._failing_since or now
+        if now - self._failing_since < RETRY_FOR:
+            self.set_timer(RETRY_EVERY, self._retry_by_itself)
+
+    def _retry_by_itself(self) -> None:
+        if self.has_class("-failed") and self._failing_since is not None:
+            self.check(quietly=True)
 
     def action_retry(self) -> None:
         if self.has_class("-failed"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -13,22 +14,31 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from todo_tui import todos
 from todo_tui.drafts import Draft
-from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
 from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
-from todo_tui.validation import TITLE_MAX, title_problem
+from todo_tui.validation import TITLE_MAX, clean_description, title_problem
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
+
+# Failures after which a save that was sent may have landed: the form asks the database.
+OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
+RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
+RECONCILE_TRIES = 30
+# What a save sent: the todo it edits (None: an insert), its version, the title, the text.
+Sent = tuple[TodoRecord | None, int, str, str]
 
 
 class TodoForm(ModalScreen[TodoRecord | None]):
     """Saves through the database and is dismissed with the saved todo (None: cancelled).
 
-    On failure the form stays open with everything the user typed.
+    On failure the form stays open with everything the user typed. A new todo carries a
+    key made once per form (`client_key`) through every retry: saving it again after a lost
+    reply finds the first attempt instead of adding a second copy.
     """
 
     BINDINGS = [
@@ -46,6 +56,11 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         self.user = user
         self.todo = todo
         self._text = text
+        self.client_key = (text and text.client_key) or secrets.token_hex(16)
+        # A save whose outcome is unknown: what was sent (see `_reconciled`); the form asks
+        # the database until it knows.
+        self._unknown: Sent | None = None
+        self._reconcile_tries = 0
 
     def draft(self) -> Draft | None:
         """What the form holds, when it differs from what is saved (for keeping at exit)."""
@@ -54,7 +69,9 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         todo = self.todo
         if (title, description) == ((todo.title, todo.description or "") if todo else ("", "")):
             return None
-        return Draft(title, description, todo.id if todo else None, todo.version if todo else None)
+        if todo is not None:
+            return Draft(title, description, todo.id, todo.version)
+        return Draft(title, description, client_key=self.client_key)
 
     def compose(self) -> ComposeResult:
         todo = self.todo
@@ -112,37 +129,146 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         """Save what the form holds now, as an edit of `version` (or a new todo)."""
         title = self.query_one("#title", Input).value
         description = self.query_one("#description", TextArea).text
-        owner_id, todo = self.user.id, self.todo
+        owner_id, todo, key = self.user.id, self.todo, self.client_key
+        sent: list[bool] = []  # made true once a connection is there to send the write
+
+        def write(session) -> TodoRecord:
+            session.connection()  # a failure before this: nothing was sent
+            sent.append(True)
+            if todo is None:
+                return todos.add_todo(
+                    session,
+                    owner_id=owner_id,
+                    title=title,
+                    description=description,
+                    client_key=key,
+                )
+            return todos.update_todo(
+                session,
+                owner_id=owner_id,
+                todo_id=todo.id,
+                version=version,
+                title=title,
+                description=description,
+            )
 
         def work() -> TodoRecord:
             assert self.app.database is not None
-            if todo is None:  # an insert is not retried: it may have landed
-                return self.app.database.run(
-                    lambda s: todos.add_todo(
-                        s, owner_id=owner_id, title=title, description=description
-                    )
-                )
-            return self.app.database.run(
-                lambda s: todos.update_todo(
-                    s,
-                    owner_id=owner_id,
-                    todo_id=todo.id,
-                    version=version,
-                    title=title,
-                    description=description,
-                ),
-                retry=True,
-            )
+            # Retried: the key finds an insert that landed, an update recognises itself.
+            return self.app.database.run(write, retry=True)
 
         # The work first: restyling for "-busy" takes a few ms of the UI thread, and the
         # answer cannot arrive before this handler returns.
-        self.app.call_database(self, work, done=self.dismiss, failed=self._failed)
+        self.app.call_database(
+            self,
+            work,
+            done=self._saved,
+            failed=lambda failure: self._failed(
+                failure, sent=(todo, version, title, description) if sent else None
+            ),
+        )
+        self._unknown = None
         show_errors(self, {})
         self.set_class(True, "-busy")
 
-    def _failed(self, failure: InvalidInput | DatabaseFault) -> None:
+    def _saved(self, record: TodoRecord) -> None:
+        if self.todo is None and not self._holds(record):
+            # An earlier attempt of this form landed (its reply lost) with the text it had
+            # then: what the form holds now is saved over it, as an edit.
+            self.todo = record
+            self._save(version=record.version)
+            return
+        self.dismiss(record)
+
+    def _holds(self, record: TodoRecord, text: tuple[str, str] | None = None) -> bool:
+        """Whether `record` has this text (default: what the form holds), as stored."""
+        title, description = text or (
+            self.query_one("#title", Input).value,
+            self.query_one("#description", TextArea).text,
+        )
+        try:
+            stored = (title.strip(), clean_description(description))
+        except InvalidInput:
+            return False
+        return (record.title, record.description) == stored
+
+    # -- a save whose outcome is unknown ---------------------------------------------------
+
+    def _outcome_unknown(self, failure: DatabaseFault, sent: Sent) -> None:
+        """Say what is known, then ask the database whether the save landed."""
+        reason = (
+            "The database did not answer in time"
+            if failure.kind is FaultKind.TIMED_OUT
+            else "The connection was lost before the database answered"
+        )
+        show_errors(
+            self,
+            {"title": f"{reason}: this todo may be saved. Press ctrl+s — it is never saved twice."},
+        )
+        self._unknown = sent
+        self._reconcile_tries = 0
+        self._reconcile()
+
+    def _reconcile(self) -> None:
+        if self._unknown is None or self.has_class("-busy"):
+            return  # settled, or a save is on its way: its answer settles it
+        edited = self._unknown[0]
+        owner_id, key = self.user.id, self.client_key
+        self._reconcile_tries += 1
+
+        def find(session) -> TodoRecord | None:
+            if edited is None:
+                return todos.get_by_client_key(session, owner_id=owner_id, client_key=key)
+            return todos.get_todo(session, owner_id=owner_id, todo_id=edited.id)
+
+        def look_up() -> TodoRecord | None:
+            assert self.app.database is not None
+            return self.app.database.run(find, retry=True)
+
+        self.app.call_database(self, look_up, done=self._reconciled, failed=self._look_up_failed)
+
+    def _look_up_failed(self, failure: InvalidInput | DatabaseFault) -> None:
+        # The database cannot be asked yet: ask again soon (bounded), the sentence stays.
+        if self._reconcile_tries < RECONCILE_TRIES:
+            self.set_timer(RECONCILE_EVERY, self._reconcile)
+
+    def _reconciled(self, record: TodoRecord | None) -> None:
+        if self._unknown is None or self.has_class("-busy"):
+            return
+        edited, version, title, description = self._unknown
+        # Not there, or not this save's doing: it may still land (a statement in flight),
+        # so the sentence stays, and ctrl+s settles it.
+        if record is None or (
+            edited is not None
+            and (record.version != version + 1 or not self._holds(record, (title, description)))
+        ):
+            return
+        self._unknown = None
+        if self._holds(record):
+            self.app.notify("Saved.", markup=False, timeout=4)
+            self.dismiss(record)
+            return
+        self.todo = record  # saved as it was; what was typed since is an edit of it
+        self.query_one(".form-title", Static).update("Edit todo")
+        show_errors(
+            self,
+            {"title": "Saved as it was when you pressed ctrl+s; press ctrl+s to save the rest."},
+        )
+
+    def _failed(
+        self,
+        failure: InvalidInput | DatabaseFault,
+        *,
+        sent: Sent | None = None,
+    ) -> None:
         self.set_class(False, "-busy")
-        if isinstance(failure, TodoConflict):
+        if (
+            sent is not None
+            and isinstance(failure, DatabaseFault)
+            and failure.kind in OUTCOME_UNKNOWN
+        ):
+            self._outcome_unknown(failure, sent)
+        elif isinstance(failure, TodoConflict):
             mine = self.query_one("#title", Input).value
             description = self.query_one("#description", TextArea).text
             self.app.push_screen(
@@ -150,7 +276,8 @@ class TodoForm(ModalScreen[TodoRecord | None]):
                 lambda choice: self._resolved(choice, failure.current),
             )
         elif isinstance(failure, TodoNotFound) and self.todo is not None:
-            self.todo = None  # the next save adds it back
+            self.todo = None  # the next save adds it back, under a key of its own
+            self.client_key = secrets.token_hex(16)
             self.query_one(".form-title", Static).update("New todo (the original was deleted)")
             show_errors(
                 self,

@@ -240,8 +240,8 @@ class TodoListScreen(Screen[None]):
         *,
         retry: bool = True,
     ) -> None:
-        """`work(session)` on the database thread; `retry`: safe to repeat once if the
-        connection drops (reads and versioned writes; inserts are not)."""
+        """`work(session)` on the database thread; `retry`: repeated once if the connection
+        drops (every read and write here is safe to repeat: see todos.py)."""
 
         def run() -> object:
             assert self.app.database is not None
@@ -405,10 +405,8 @@ class TodoListScreen(Screen[None]):
             self.undoable = None
             self._added(record)
 
-        # An insert: not retried, it may have landed (the failure says so; u tries again).
-        self._call(
-            lambda s: todos.restore_todo(s, owner_id=owner_id, todo=before), done, retry=False
-        )
+        # Retried like the other writes: a restore that landed is found by its id.
+        self._call(lambda s: todos.restore_todo(s, owner_id=owner_id, todo=before), done)
 
     # -- view ------------------------------------------------------------------------------
 
