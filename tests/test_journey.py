@@ -117,7 +117,7 @@ def table_id(table: TodoTable, title: str) -> int:
 async def test_ahead_database_is_refused_and_untouched(databases, tmp_path):
     database = databases.migrated()
     with database.engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff9999'")
+        connection.exec_driver_sql("UPDATE todo_tui_alembic_version SET version_num = 'ffff9999'")
     before = _dump(database)
     app = make_app(database.settings, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -75,7 +75,9 @@ def alembic_engine(databases) -> sa.Engine:
 
 def version(database: Database) -> list[str]:
     with database.engine.connect() as connection:
-        result = [row[0] for row in connection.exec_driver_sql("SELECT * FROM alembic_version")]
+        result = [
+            row[0] for row in connection.exec_driver_sql("SELECT * FROM todo_tui_alembic_version")
+        ]
         connection.rollback()
     return result
 

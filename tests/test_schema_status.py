@@ -19,6 +19,7 @@ from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.errors import DatabaseFault, FaultKind
 from todo_tui.schema import (
+    VERSION_TABLE,
     Revision,
     SchemaState,
     SchemaStatus,
@@ -71,7 +72,7 @@ def tables(database: Database) -> set[str]:
 def version(database: Database) -> list[str]:
     with database.engine.connect() as connection:
         result = sorted(
-            row[0] for row in connection.exec_driver_sql("SELECT * FROM alembic_version")
+            row[0] for row in connection.exec_driver_sql(f"SELECT * FROM {VERSION_TABLE}")
         )
         connection.rollback()
     return result
@@ -175,22 +176,22 @@ def test_progress_reports_each_revision_once_in_order(databases, make_migrations
 
 
 def test_status_while_another_todo_tui_migrates(databases) -> None:
-    """Another process's migration commits between status's first look (no alembic_version)
+    """Another process's migration commits between status's first look (no version table)
     and its look at the tables: that is a versioned database, not an unversioned one.
 
     Deterministic: a second app instance migrates from inside the first one's
-    before_cursor_execute hook, right after the alembic_version query."""
+    before_cursor_execute hook, right after the version table query."""
     url = databases.new_url()
     database, other = Database(databases.settings(url)), Database(databases.settings(url))
     databases.databases += [database, other]
     seen: list[str] = []
 
     def migrate_meanwhile(connection, cursor, statement, *args) -> None:
-        if seen and seen[-1] == "alembic_version" and "migrated" not in seen:
+        if seen and seen[-1] == "version table" and "migrated" not in seen:
             seen.append("migrated")
             upgrade_to_head(other)
-        if "FROM alembic_version" in statement:
-            seen.append("alembic_version")
+        if f"FROM {VERSION_TABLE}" in statement:
+            seen.append("version table")
 
     sa.event.listen(database.engine, "before_cursor_execute", migrate_meanwhile)
     result = schema_status(database)
@@ -203,13 +204,19 @@ def test_status_while_another_todo_tui_migrates(databases) -> None:
 
 
 def test_unversioned_made_from_the_models_is_adoptable(databases, status, dump) -> None:
+    """create_all of the models makes the tables, never 0003's NOTIFY trigger (PostgreSQL):
+    there the tables are exactly 0002's, so they are adopted as 0002 and 0003 is applied.
+    On SQLite, where 0003 changes nothing, they are adopted at head."""
     database = databases.empty()
     SQLModel.metadata.create_all(database.engine)
+    expected = HEAD if database.dialect == "sqlite" else "0002"
+    later = REVISIONS[[rev.id for rev in REVISIONS].index(expected) + 1 :]
 
     result = status(database)
     assert result.state is SchemaState.UNVERSIONED
-    assert (result.adoptable, result.differences, result.current) == (HEAD, (), ())
-    assert f"They match revision {HEAD}, so it can be adopted" in result.summary
+    assert (result.adoptable, result.differences, result.current) == (expected, (), ())
+    assert result.pending == tuple(later)
+    assert f"They match revision {expected}, so it can be adopted" in result.summary
 
     before = dump(database)
     with pytest.raises(DatabaseFault) as refused:
@@ -220,13 +227,14 @@ def test_unversioned_made_from_the_models_is_adoptable(databases, status, dump) 
     applied: list[Revision] = []
     final = upgrade_to_head(database, applied.append, adopt=True)
     assert final == SchemaStatus(SchemaState.UP_TO_DATE, HEAD, (HEAD,))
-    assert applied == []  # stamped, not re-created
+    assert applied == later  # stamped at the match, then upgraded
     assert version(database) == [HEAD]
     after = dump(database)
-    added = set(after["objects"]) - set(before["objects"])
     assert set(before["objects"]) <= set(after["objects"])
-    assert added and all("alembic_version" in " ".join(item[:3]) for item in added), added
-    assert tables(database) - {"sqlite_sequence"} == {"alembic_version", "user", "todo"}
+    assert after["rows"]["user"] == before["rows"]["user"]
+    assert tables(database) - {"sqlite_sequence"} == {VERSION_TABLE, "user", "todo"}
+    if database.dialect == "postgresql":
+        assert any(item[:2] == ("trigger", "todo_notify_change") for item in after["objects"])
 
 
 def seed_metadata() -> sa.MetaData:
@@ -275,12 +283,12 @@ def test_unversioned_made_the_seeds_way_is_not_adoptable(databases, status, dump
     assert result.adoptable is None
     assert "they match no revision" in result.summary
     differences = "\n".join(result.differences)
-    assert "index or constraint idx_user_email_unique is missing" in differences
-    assert "unexpected index or constraint ix_user_email" in differences
-    assert "unexpected index or constraint ix_todo_user_id" in differences
-    assert "index or constraint idx_todo_user_id is missing" in differences
-    assert "column todo.description has type" in differences
-    assert "column todo.is_completed has a different default" in differences
+    assert "index idx_user_email_unique is missing" in differences
+    assert "unexpected index ix_user_email" in differences
+    assert "unexpected index ix_todo_user_id" in differences
+    assert "index idx_todo_user_id is missing" in differences
+    assert "column todo.description: VARCHAR" in differences.replace("character varying", "VARCHAR")
+    assert "column todo.is_completed: " in differences  # no default
 
     before = dump(database)
     for adopt in (False, True):
@@ -291,14 +299,17 @@ def test_unversioned_made_the_seeds_way_is_not_adoptable(databases, status, dump
             "The database has tables that no migration recorded; nothing was changed."
         )
         assert dump(database) == before
-    assert "alembic_version" not in tables(database)
+    assert VERSION_TABLE not in tables(database)
 
 
 def _models_but(change) -> sa.MetaData:
     """The models' tables with one thing changed."""
     metadata = sa.MetaData(naming_convention=SQLModel.metadata.naming_convention)
     for table in SQLModel.metadata.sorted_tables:
-        table.to_metadata(metadata)
+        copy = table.to_metadata(metadata)
+        for check in copy.constraints:
+            if isinstance(check, sa.CheckConstraint):
+                check.ddl_if(dialect="sqlite")  # as in the models; to_metadata loses it
     change(metadata.tables)
     return metadata
 
@@ -313,23 +324,31 @@ def _email_not_unique(tables) -> None:
         index.unique = False
 
 
-NEAR_MISSES = {
-    "no ON DELETE CASCADE": (_no_cascade, "foreign key todo_user_id_fkey is missing"),
+NEAR_MISSES = {  # the change, and (SQLite, PostgreSQL) what the difference says
+    "no ON DELETE CASCADE": (
+        _no_cascade,
+        "ON DELETE NO ACTION MATCH NONE, expected ON UPDATE NO ACTION ON DELETE CASCADE",
+        'todo_user_id_fkey: FOREIGN KEY(user_id)REFERENCES "user"(id), expected FOREIGN',
+    ),
     "email index not unique": (
         _email_not_unique,
-        "index or constraint idx_user_email_unique is missing",
+        "index idx_user_email_unique: (email) origin=c, expected UNIQUE (email) origin=c",
+        "index idx_user_email_unique: CREATE INDEX",
     ),
     "description NOT NULL": (
         lambda tables: setattr(tables["todo"].c.description, "nullable", False),
-        "column todo.description differs in NULL-ability",
+        "column todo.description: TEXT NOT NULL, expected TEXT NULL",
+        "column todo.description: text NOT NULL, expected text NULL",
     ),
     "no default on updated_at": (
         lambda tables: setattr(tables["user"].c.updated_at, "server_default", None),
-        "column user.updated_at has a different default",
+        "column user.updated_at: DATETIME NOT NULL, expected DATETIME NOT NULL DEFAULT",
+        "column user.updated_at: timestamp with time zone NOT NULL, expected",
     ),
     "title too long": (
         lambda tables: setattr(tables["todo"].c.title, "type", sa.String(250)),
-        "column todo.title has type",
+        "column todo.title: VARCHAR(250) NOT NULL, expected VARCHAR(200) NOT NULL",
+        "column todo.title: character varying(250) NOT NULL, expected character varying(200)",
     ),
 }
 
@@ -338,8 +357,9 @@ NEAR_MISSES = {
 def test_unversioned_with_one_difference_is_not_adoptable(
     databases, status, dump, near_miss: str
 ) -> None:
-    change, difference = NEAR_MISSES[near_miss]
+    change, *says = NEAR_MISSES[near_miss]
     database = databases.empty()
+    difference = says[database.dialect == "postgresql"]
     _models_but(change).create_all(database.engine)
     result = status(database)
     assert result.state is SchemaState.UNVERSIONED
@@ -371,9 +391,9 @@ def test_ahead(databases, status, dump, how: str) -> None:
     database = databases.migrated()
     with database.engine.begin() as connection:
         if how == "replaced":
-            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+            connection.exec_driver_sql(f"UPDATE {VERSION_TABLE} SET version_num = '9999'")
         else:
-            connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('9999')")
+            connection.exec_driver_sql(f"INSERT INTO {VERSION_TABLE} VALUES ('9999')")
     expected_current = ("9999",) if how == "replaced" else (HEAD, "9999")
 
     result = status(database)
@@ -459,6 +479,6 @@ def test_sqlite_tables_without_the_length_checks_are_not_adoptable(tmp_path) -> 
         result = schema_status(database)
         assert result.state is SchemaState.UNVERSIONED
         assert result.adoptable is None
-        assert "CHECK constraint ck_todo_title_length is missing" in result.differences
+        assert "CHECK constraint todo.ck_todo_title_length is missing" in result.differences
     finally:
         database.dispose()

@@ -148,7 +148,9 @@ class TestSchemaDialog:
         database = fixed_database("ahead")
         upgrade_to_head(database)
         with database.engine.begin() as connection:
-            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff9999'")
+            connection.exec_driver_sql(
+                "UPDATE todo_tui_alembic_version SET version_num = 'ffff9999'"
+            )
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
     def test_unversioned_adoptable(self, snap_compare, config_dir):
