@@ -128,6 +128,33 @@ def test_the_alembic_command_line_from_the_repository(databases) -> None:
     assert schema_status(database).state is SchemaState.UP_TO_DATE
 
 
+@pytest.mark.parametrize(
+    ("url", "code", "says"),
+    [
+        ("mysql://someone@localhost/db", 2, "DATABASE_URL from the environment"),
+        ("postgresql://postgres:s3cr3t-pw@127.0.0.1:1/x", 4, "Cannot reach the database"),
+    ],
+    ids=["bad URL", "unreachable"],
+)
+def test_the_alembic_command_line_says_one_sentence(url: str, code: int, says: str) -> None:
+    """Not a 33-line traceback: one sentence on stderr, the exit status of `todo-tui db`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=REPOSITORY,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == code, result
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("todo-tui: ") and says in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "s3cr3t-pw" not in result.stderr + result.stdout
+
+
 # ---------------------------------------------------------------------------------------
 # A migration that fails half-way leaves schema, data and version as they were.
 

@@ -96,10 +96,15 @@ def _postgres_reference(connection: Connection, script_location: Path) -> dict[s
         scope.rollback()  # the scratch schema, and the search_path with it
 
 
-def read_catalog(connection: Connection, reference: Catalog) -> Catalog:
-    """The live database's objects that `reference` has a name for, and everything on the
-    tables it names (an extra index or trigger there is a difference; other tables are not)."""
-    names = {kind: {name for k, name in reference if k == kind} for kind in _OWNER_KINDS}
+def read_catalog(connection: Connection, references: Iterable[Catalog]) -> Catalog:
+    """The live database's objects that any of the `references` has a name for (a trigger
+    function or a table of a later revision counts), and everything on those tables (an
+    extra index or trigger there is a difference; other applications' tables are not read)."""
+    names: dict[str, set[str]] = {kind: set() for kind in _OWNER_KINDS}
+    for reference in references:
+        for kind, name in reference:
+            if kind in names:
+                names[kind].add(name)
     if connection.dialect.name == "sqlite":
         return read_sqlite_catalog(connection, names)
     schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
@@ -198,8 +203,9 @@ def read_postgres_catalog(
         "WHERE p.pronamespace = to_regnamespace(%(schema)s)",
         {"schema": schema},
     ):
-        if _wanted(names, "function", name):
-            catalog[("function", f"{name}({arguments})")] = (
+        signature = f"{name}({arguments})"
+        if _wanted(names, "function", signature):
+            catalog[("function", signature)] = (
                 f"returns {result} language {language}: {_squeeze(source)}"
             )
     return catalog

@@ -356,9 +356,10 @@ def _match_tables(
         if legacy:  # recognised by its revision and its tables' names alone
             return _TablesFound(True, legacy=legacy[-1])
         return _TablesFound(True, differences=(str(exc),))
+    live = catalog.read_catalog(connection, references.values())
     ranked = []
     for revision, reference in reversed(references.items()):  # newest first
-        differences = catalog.differences(catalog.read_catalog(connection, reference), reference)
+        differences = catalog.differences(live, reference)
         if not differences:
             if revision in legacy:
                 return _TablesFound(True, legacy=revision)
