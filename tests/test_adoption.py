@@ -49,6 +49,28 @@ def models_copy(change=None, *, without: tuple[str, ...] = ()) -> sa.MetaData:
     return metadata
 
 
+# What 0002 and later added to the models: without it, a create_all makes 0001's tables.
+LATER_THAN_FIRST = {
+    "columns": ("todo.version", "todo.client_key"),
+    "indexes": ("idx_todo_user_id_client_key_unique",),
+    "tables": ("todo_change_counter",),
+}
+
+
+def first_revision_metadata() -> sa.MetaData:
+    """The tables an older todo-tui's create_all made: exactly 0001's shape."""
+
+    def drop_later(tables) -> None:
+        for name in LATER_THAN_FIRST["indexes"]:
+            index = next(i for i in tables["todo"].indexes if i.name == name)
+            tables["todo"].indexes.remove(index)
+
+    metadata = models_copy(drop_later, without=LATER_THAN_FIRST["columns"])
+    for name in LATER_THAN_FIRST["tables"]:
+        metadata.remove(metadata.tables[name])
+    return metadata
+
+
 def unstamp(database: Database) -> None:
     """Migrated tables, then the record of the migrations thrown away."""
     run_sql(database, f"DROP TABLE {VERSION_TABLE}")
@@ -62,18 +84,44 @@ def refused_unchanged(database: Database, dump) -> None:
         assert dump(database) == before
 
 
-@postgresql_only
-def test_tables_at_head_without_the_notify_trigger_are_not_adopted(databases, dump) -> None:
-    """compare_metadata never saw triggers: these were adopted at head, live updates dead."""
+# A trigger of each dialect's head, as DROP TRIGGER needs it: 0003's NOTIFY on PostgreSQL,
+# 0004's change counter on SQLite.
+HEAD_TRIGGER = {
+    "postgresql": ("todo_notify_change", "DROP TRIGGER todo_notify_change ON todo"),
+    "sqlite": ("todo_count_update", "DROP TRIGGER todo_count_update"),
+}
+
+
+def test_tables_at_head_without_a_trigger_are_not_adopted(databases, dump) -> None:
+    """compare_metadata never saw triggers: these were adopted at head, with live updates
+    (PostgreSQL) or the change counter (SQLite) silently dead."""
     database = databases.migrated()
     unstamp(database)
-    run_sql(database, "DROP TRIGGER todo_notify_change ON todo")
+    trigger, drop = HEAD_TRIGGER[database.dialect]
+    run_sql(database, drop)
 
     status = schema_status(database)
     assert status.state is SchemaState.UNVERSIONED
     assert status.adoptable is None
-    assert "trigger todo_notify_change is missing" in status.differences
-    assert "(the closest is" in status.summary
+    assert status.differences == (f"trigger {trigger} is missing",)
+    assert f"(the closest is {HEAD})" in status.summary
+    refused_unchanged(database, dump)
+
+
+@sqlite_only
+def test_a_changed_sqlite_trigger_is_not_adopted(databases, dump) -> None:
+    database = databases.migrated()
+    unstamp(database)
+    run_sql(
+        database,
+        "DROP TRIGGER todo_count_delete",
+        "CREATE TRIGGER todo_count_delete AFTER DELETE ON todo BEGIN SELECT 1; END",
+    )
+    status = schema_status(database)
+    assert status.adoptable is None
+    assert status.differences == (
+        "trigger todo_count_delete differs from what the migrations create",
+    )
     refused_unchanged(database, dump)
 
 
@@ -117,7 +165,7 @@ def test_tables_of_the_first_revision_are_adopted_at_it_and_upgraded(databases, 
     """A create_all of 0001's shape (no todo.version), with rows: adopted as 0001, then every
     later revision applied, every row kept."""
     database = databases.empty()
-    models_copy(without=("todo.version",)).create_all(database.engine)
+    first_revision_metadata().create_all(database.engine)
     run_sql(
         database,
         "INSERT INTO \"user\" (email, hashed_password) VALUES ('ann@example.com', 'h')",
@@ -152,8 +200,8 @@ def test_tables_migrated_to_an_older_revision_are_adopted_at_it(databases) -> No
 
 
 def test_other_applications_tables_do_not_block_adoption(databases, dump) -> None:
-    database = databases.empty()
-    SQLModel.metadata.create_all(database.engine)
+    database = databases.migrated()
+    unstamp(database)
     add_other_application(database, "f00dfeed1234")
     before = dump(database)
 

@@ -155,6 +155,15 @@ def test_the_alembic_command_line_says_one_sentence(url: str, code: int, says: s
     assert "s3cr3t-pw" not in result.stderr + result.stdout
 
 
+def test_every_revision_says_what_it_changes_in_words() -> None:
+    """The launch dialog shows each pending revision's `description` to the user."""
+    script = ScriptDirectory.from_config(app_alembic_config())
+    for revision in script.walk_revisions():
+        description = getattr(revision.module, "description", None)
+        assert isinstance(description, str), revision.revision
+        assert description[:1].isupper() and description.endswith("."), description
+
+
 # ---------------------------------------------------------------------------------------
 # A migration that fails half-way leaves schema, data and version as they were.
 

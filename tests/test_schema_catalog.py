@@ -82,7 +82,10 @@ PG_COLUMNS = {
 # Columns later revisions add to the specification's tables, appended in order at head.
 PG_ADDED_LATER = {
     "user": [],
-    "todo": [("version", "integer", None, "NO", "1")],  # 0002: optimistic concurrency
+    "todo": [
+        ("version", "integer", None, "NO", "1"),  # 0002: optimistic concurrency
+        ("client_key", "character varying", 64, "YES", None),  # 0004: inserts safe to retry
+    ],
 }
 
 PG_INDEXES = {
@@ -95,6 +98,15 @@ PG_INDEXES = {
     "todo": {
         "todo_pkey": "CREATE UNIQUE INDEX todo_pkey ON public.todo USING btree (id)",
         "idx_todo_user_id": "CREATE INDEX idx_todo_user_id ON public.todo USING btree (user_id)",
+    },
+}
+PG_INDEXES_ADDED_LATER = {
+    "user": {},
+    "todo": {  # 0004
+        "idx_todo_user_id_client_key_unique": (
+            "CREATE UNIQUE INDEX idx_todo_user_id_client_key_unique ON public.todo "
+            "USING btree (user_id, client_key)"
+        ),
     },
 }
 
@@ -142,14 +154,15 @@ def test_postgresql_ids_are_serial(at, table: str) -> None:
 @postgresql_only
 @pytest.mark.parametrize("table", ["user", "todo"])
 def test_postgresql_indexes_are_exactly_the_specification(at, table: str) -> None:
-    _, database = at
+    revision, database = at
     indexes = rows(
         database,
         "SELECT indexname, indexdef FROM pg_indexes "
         "WHERE schemaname = 'public' AND tablename = :table",
         table=table,
     )
-    assert dict(indexes) == PG_INDEXES[table]
+    later = PG_INDEXES_ADDED_LATER[table] if revision == "head" else {}
+    assert dict(indexes) == PG_INDEXES[table] | later
 
 
 @postgresql_only
@@ -168,7 +181,7 @@ def test_postgresql_constraints_are_exactly_the_specification(at, table: str) ->
 
 @postgresql_only
 def test_postgresql_public_schema_holds_nothing_else(at) -> None:
-    _, database = at
+    revision, database = at
     relations = rows(
         database,
         "SELECT relname, relkind::text FROM pg_class WHERE relnamespace = 'public'::regnamespace",
@@ -186,15 +199,55 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
             ("todo_id_seq", "S"),
             ("idx_todo_user_id", "i"),
         ]
+        + (
+            [
+                ("idx_todo_user_id_client_key_unique", "i"),  # 0004
+                ("todo_change_counter", "r"),
+                ("todo_change_counter_pkey", "i"),
+            ]
+            if revision == "head"
+            else []
+        )
     )
     triggers = rows(
         database,
         "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
         "AND tgrelid IN (to_regclass('\"user\"'), to_regclass('todo'))",
     )
-    revision, _ = at
     # 0003: NOTIFY on every change of a todo, for live updates between terminals.
-    assert triggers == ([("todo_notify_change",)] if revision == "head" else [])
+    # 0004: the change counter that polling reads.
+    expected = [("todo_count_change",), ("todo_notify_change",)] if revision == "head" else []
+    assert sorted(triggers) == expected
+    functions = rows(
+        database,
+        "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1",
+    )
+    assert functions == (
+        [("todo_count_change",), ("todo_notify_change",)] if revision == "head" else []
+    )
+
+
+@postgresql_only
+def test_postgresql_change_counter_table(migrated_database: Database) -> None:
+    columns = rows(
+        migrated_database,
+        "SELECT column_name, data_type, is_nullable, column_default "
+        "FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'todo_change_counter' ORDER BY ordinal_position",
+    )
+    assert columns == [("user_id", "integer", "NO", None), ("counter", "bigint", "NO", "0")]
+    constraints = rows(
+        migrated_database,
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass('todo_change_counter') ORDER BY 1",
+    )
+    assert constraints == [
+        ("todo_change_counter_pkey", "PRIMARY KEY (user_id)"),
+        (
+            "todo_change_counter_user_id_fkey",
+            'FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE',
+        ),
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -222,13 +275,20 @@ SQLITE_COLUMNS = {
 
 SQLITE_ADDED_LATER = {
     "user": [],
-    "todo": [(7, "version", "INTEGER", 1, "1", 0)],  # 0002
+    "todo": [
+        (7, "version", "INTEGER", 1, "1", 0),  # 0002
+        (8, "client_key", "VARCHAR(64)", 0, None, 0),  # 0004
+    ],
 }
 
 SQLITE_INDEXES = {
     # name: (unique, origin, partial, columns)
     "user": {"idx_user_email_unique": (1, "c", 0, ["email"])},
     "todo": {"idx_todo_user_id": (0, "c", 0, ["user_id"])},
+}
+SQLITE_INDEXES_ADDED_LATER = {
+    "user": {},
+    "todo": {"idx_todo_user_id_client_key_unique": (1, "c", 0, ["user_id", "client_key"])},
 }
 
 SQLITE_NAMED_CONSTRAINTS = {
@@ -254,12 +314,13 @@ def test_sqlite_columns(at, table: str) -> None:
 @sqlite_only
 @pytest.mark.parametrize("table", ["user", "todo"])
 def test_sqlite_indexes(at, table: str) -> None:
-    _, database = at
+    revision, database = at
     indexes = {}
     for _seq, name, unique, origin, partial in rows(database, f'PRAGMA index_list("{table}")'):
         columns = [row[2] for row in rows(database, f'PRAGMA index_info("{name}")')]
         indexes[name] = (unique, origin, partial, columns)
-    assert indexes == SQLITE_INDEXES[table]
+    later = SQLITE_INDEXES_ADDED_LATER[table] if revision == "head" else {}
+    assert indexes == SQLITE_INDEXES[table] | later
 
 
 @sqlite_only
@@ -289,7 +350,7 @@ def test_sqlite_named_constraints_and_autoincrement(at, table: str) -> None:
 
 @sqlite_only
 def test_sqlite_file_holds_nothing_else(at) -> None:
-    _, database = at
+    revision, database = at
     objects = rows(database, "SELECT type, name FROM sqlite_master")
     assert sorted(objects) == sorted(
         [
@@ -301,7 +362,29 @@ def test_sqlite_file_holds_nothing_else(at) -> None:
             ("index", "idx_todo_user_id"),
             ("table", "sqlite_sequence"),  # SQLite's own, for AUTOINCREMENT
         ]
+        + (
+            [
+                ("index", "idx_todo_user_id_client_key_unique"),  # 0004
+                ("table", "todo_change_counter"),
+                ("trigger", "todo_count_insert"),
+                ("trigger", "todo_count_update"),
+                ("trigger", "todo_count_delete"),
+            ]
+            if revision == "head"
+            else []
+        )
     )
+
+
+@sqlite_only
+def test_sqlite_change_counter_table(migrated_database: Database) -> None:
+    assert rows(migrated_database, 'PRAGMA table_info("todo_change_counter")') == [
+        (0, "user_id", "INTEGER", 1, None, 1),
+        (1, "counter", "BIGINT", 1, "0", 0),
+    ]
+    assert rows(migrated_database, 'PRAGMA foreign_key_list("todo_change_counter")') == [
+        (0, 0, "user", "user_id", "id", "NO ACTION", "CASCADE", "NONE")
+    ]
 
 
 def test_app_connections_are_configured_also_after_a_migration(databases) -> None:

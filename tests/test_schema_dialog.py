@@ -143,7 +143,7 @@ async def test_a_backup_copy_before_upgrading(databases, tmp_path: Path):
         assert screen_name(pilot) == "SchemaDialog"
         await pilot.click("#backup")
         await settle(pilot)
-        assert text_of(app, "#schema-backup") == f"A copy of the file is at {expected}"
+        assert text_of(app, "#schema-backup") == f"Backed up to {expected}"
         assert app.screen.query_one("#backup", Button).disabled
         assert app.focused.id == "upgrade"
         await pilot.press("enter")

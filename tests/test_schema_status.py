@@ -203,20 +203,48 @@ def test_status_while_another_todo_tui_migrates(databases) -> None:
 # Unversioned: tables made without Alembic.
 
 
-def test_unversioned_made_from_the_models_is_adoptable(databases, status, dump) -> None:
-    """create_all of the models makes the tables, never 0003's NOTIFY trigger (PostgreSQL):
-    there the tables are exactly 0002's, so they are adopted as 0002 and 0003 is applied.
-    On SQLite, where 0003 changes nothing, they are adopted at head."""
+def test_unversioned_made_from_the_models_is_not_adopted_without_its_triggers(
+    databases, status, dump
+) -> None:
+    """create_all of the models makes the tables and indexes, never the migrations' triggers
+    and functions: the change counter (0004) and, on PostgreSQL, NOTIFY (0003) would be
+    dead. compare_metadata saw no difference; the catalog does, and says which."""
     database = databases.empty()
     SQLModel.metadata.create_all(database.engine)
-    expected = HEAD if database.dialect == "sqlite" else "0002"
-    later = REVISIONS[[rev.id for rev in REVISIONS].index(expected) + 1 :]
 
     result = status(database)
     assert result.state is SchemaState.UNVERSIONED
-    assert (result.adoptable, result.differences, result.current) == (expected, (), ())
-    assert result.pending == tuple(later)
-    assert f"They match revision {expected}, so it can be adopted" in result.summary
+    assert (result.adoptable, result.closest) == (None, HEAD)
+    if database.dialect == "sqlite":
+        missing = {f"trigger todo_count_{op} is missing" for op in ("insert", "update", "delete")}
+    else:
+        missing = {
+            "trigger todo_notify_change is missing",
+            "trigger todo_count_change is missing",
+            "function todo_count_change() is missing",
+            "function todo_notify_change() is missing",
+        }
+    assert set(result.differences) == missing
+    assert f"the closest is {HEAD}" in result.summary
+
+    before = dump(database)
+    for adopt in (False, True):
+        with pytest.raises(DatabaseFault) as refused:
+            upgrade_to_head(database, adopt=adopt)
+        assert refused.value.kind is FaultKind.SCHEMA
+        assert dump(database) == before
+
+
+def test_unversioned_made_by_the_migrations_is_adoptable(databases, status, dump) -> None:
+    """Migrated tables whose record was lost: exactly head's, adopted by a stamp alone."""
+    database = databases.migrated()
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
+
+    result = status(database)
+    assert result.state is SchemaState.UNVERSIONED
+    assert (result.adoptable, result.differences, result.current) == (HEAD, (), ())
+    assert f"They match revision {HEAD}, so it can be adopted" in result.summary
 
     before = dump(database)
     with pytest.raises(DatabaseFault) as refused:
@@ -227,14 +255,13 @@ def test_unversioned_made_from_the_models_is_adoptable(databases, status, dump) 
     applied: list[Revision] = []
     final = upgrade_to_head(database, applied.append, adopt=True)
     assert final == SchemaStatus(SchemaState.UP_TO_DATE, HEAD, (HEAD,))
-    assert applied == later  # stamped at the match, then upgraded
+    assert applied == []  # stamped, not re-created
     assert version(database) == [HEAD]
     after = dump(database)
+    added = set(after["objects"]) - set(before["objects"])
     assert set(before["objects"]) <= set(after["objects"])
+    assert added and all(VERSION_TABLE in " ".join(item[:3]) for item in added), added
     assert after["rows"]["user"] == before["rows"]["user"]
-    assert tables(database) - {"sqlite_sequence"} == {VERSION_TABLE, "user", "todo"}
-    if database.dialect == "postgresql":
-        assert any(item[:2] == ("trigger", "todo_notify_change") for item in after["objects"])
 
 
 def seed_metadata() -> sa.MetaData:
@@ -372,9 +399,11 @@ def test_unversioned_with_one_difference_is_not_adoptable(
 
 
 def test_an_adopted_database_enforces_lengths(databases) -> None:
+    from tests.test_adoption import first_revision_metadata
+
     database = databases.empty()
-    SQLModel.metadata.create_all(database.engine)
-    upgrade_to_head(database, adopt=True)
+    first_revision_metadata().create_all(database.engine)
+    assert upgrade_to_head(database, adopt=True).state is SchemaState.UP_TO_DATE
     with pytest.raises(sa.exc.DBAPIError), database.engine.begin() as connection:
         connection.execute(
             sa.text("INSERT INTO \"user\" (email, hashed_password) VALUES (:email, 'h')"),

@@ -191,8 +191,10 @@ class TestSchemaDialog:
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
     def test_unversioned_adoptable(self, snap_compare, config_dir):
+        from tests.test_adoption import first_revision_metadata
+
         database = fixed_database("unversioned")
-        SQLModel.metadata.create_all(database.engine)  # the old way, on purpose
+        first_revision_metadata().create_all(database.engine)  # an old todo-tui's way
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
 

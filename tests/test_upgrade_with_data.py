@@ -1,5 +1,6 @@
-"""The first real upgrade: a database at 0001 with users and todos, upgraded through the launch
-screen's offer with every row kept, then downgraded back to 0001 with every row kept."""
+"""Populated databases of earlier releases upgraded with every row kept: one at 0001 through
+the launch screen's offer and back down to 0001; one at 0003 (the previous release, with
+edited and deleted todos) to head and back down to 0003."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ async def test_0001_with_data_upgrades_through_the_launch_screen_and_back(databa
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert screen_name(pilot) == "SchemaDialog"
-        assert [r.id for r in app.screen.status.pending] == ["0002", "0003"]
+        assert [r.id for r in app.screen.status.pending] == ["0002", "0003", "0004"]
         await pilot.press("enter")  # Upgrade
         await settle(pilot)
         assert screen_name(pilot) == "LoginScreen"
@@ -82,3 +83,49 @@ async def test_0001_with_data_upgrades_through_the_launch_screen_and_back(databa
     assert schema_status(database).current == ("0001",)
     assert rows(database, "user", USER_COLUMNS) == users
     assert rows(database, "todo", TODO_COLUMNS) == todos
+
+
+async def test_0003_with_data_upgrades_to_head_and_back(databases) -> None:
+    """What the previous release wrote (versions moved by edits, ids freed by deletes) keeps
+    every row and version; every owner gets a change counter that the triggers then move."""
+    database = databases.empty()
+    migrate(database, "0003")
+    with database.engine.begin() as connection:
+        run = connection.exec_driver_sql
+        for n in (1, 2):
+            run(
+                'INSERT INTO "user" (id, email, hashed_password) VALUES (?, ?, ?)'
+                if database.dialect == "sqlite"
+                else 'INSERT INTO "user" (id, email, hashed_password) VALUES (%s, %s, %s)',
+                (n, f"user{n}@example.com", hash_password(PASSWORD, rounds=4)),
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO todo (title, description, is_completed, user_id, version) "
+                "VALUES (:title, NULL, :done, :owner, :version)"
+            ),
+            [
+                {"title": f"Todo {i}", "done": i % 2 == 0, "owner": 1 + i % 2, "version": i}
+                for i in range(1, 7)
+            ],
+        )
+        run("DELETE FROM todo WHERE title = 'Todo 3'")
+    users, todos = rows(database, "user", USER_COLUMNS), rows(database, "todo", TODO_COLUMNS)
+    versions = rows(database, "todo", "id, version")
+
+    migrate(database, "head")
+    assert schema_status(database).state is SchemaState.UP_TO_DATE
+    assert rows(database, "user", USER_COLUMNS) == users
+    assert rows(database, "todo", TODO_COLUMNS) == todos
+    assert rows(database, "todo", "id, version, client_key") == [(i, v, None) for i, v in versions]
+    counters = "SELECT user_id, counter FROM todo_change_counter ORDER BY user_id"
+    with database.engine.begin() as connection:
+        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == [(1, 0), (2, 0)]
+        connection.exec_driver_sql("UPDATE todo SET version = version + 1 WHERE title = 'Todo 1'")
+        connection.exec_driver_sql("DELETE FROM todo WHERE title = 'Todo 4'")
+        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == [(1, 1), (2, 1)]
+
+    migrate(database, "0003", down=True)
+    assert schema_status(database).current == ("0003",)
+    assert rows(database, "user", USER_COLUMNS) == users
+    assert len(rows(database, "todo", TODO_COLUMNS)) == len(todos) - 1

@@ -170,8 +170,9 @@ def test_only_another_applications_tables_is_empty(databases, dump) -> None:
 # A database an earlier todo-tui made: its revision in alembic_version.
 
 
-@pytest.mark.parametrize("revision", ["0001", HEAD])
+@pytest.mark.parametrize("revision", ["0001", "0003", HEAD])
 def test_legacy_database_is_behind_and_its_record_is_moved(databases, dump, revision) -> None:
+    """0003: where every database made before todo-tui had its own version table stands."""
     database = databases.empty()
     make_legacy(database, revision)
     before = dump(database)

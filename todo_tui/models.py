@@ -24,6 +24,7 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 PASSWORD_HASH_MAX = 255
+CLIENT_KEY_MAX = 64
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -88,6 +89,7 @@ class Todo(SQLModel, table=True):
     __tablename__ = "todo"
     __table_args__ = (
         sa.Index("idx_todo_user_id", "user_id"),
+        sa.Index("idx_todo_user_id_client_key_unique", "user_id", "client_key", unique=True),
         _length_check("title", TITLE_MAX),
         {"sqlite_autoincrement": True},
     )
@@ -103,5 +105,24 @@ class Todo(SQLModel, table=True):
     updated_at: datetime | None = Field(
         default=None, sa_column=_timestamp_column(moves_on_update=True)
     )
+    # Made by the client for each new todo: a retried insert finds its first attempt.
+    client_key: str | None = Field(default=None, max_length=CLIENT_KEY_MAX)
 
     owner: Optional["User"] = Relationship(back_populates="todos")
+
+
+class TodoChangeCounter(SQLModel, table=True):
+    """Moved by triggers on every change of an owner's todos (migration 0004): what the
+    change feed polls where it cannot LISTEN."""
+
+    __tablename__ = "todo_change_counter"
+
+    user_id: int = Field(
+        foreign_key="user.id",
+        ondelete="CASCADE",
+        primary_key=True,
+        sa_column_kwargs={"autoincrement": False},
+    )
+    counter: int = Field(
+        default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": sa.text("0")}
+    )

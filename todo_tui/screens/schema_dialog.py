@@ -164,7 +164,7 @@ class SchemaDialog(ModalScreen[bool]):
         self.app.call_database(self, work, done=self._backed_up, failed=self._backup_failed)
 
     def _backed_up(self, path: Path) -> None:
-        self.query_one("#schema-backup", Static).update(f"A copy of the file is at {path}")
+        self.query_one("#schema-backup", Static).update(f"Backed up to {path}")
         self.query_one("#backup", Button).label = "Backed up"
         self.query_one("#upgrade", Button).focus()
 
