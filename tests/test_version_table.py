@@ -264,3 +264,50 @@ def test_db_status_and_upgrade_of_a_legacy_database(databases, capsys) -> None:
     assert main(["--database-url", url, "db", "upgrade"]) == EXIT_OK
     assert f"The database is up to date (revision {HEAD})." in capsys.readouterr().out
     assert versions(database, VERSION_TABLE) == [HEAD]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_a_user_who_may_not_create_a_schema(databases, monkeypatch) -> None:
+    """The reference needs a scratch schema. A user without CREATE on the database still
+    gets a legacy database recognised (by its revision and its tables' names) and an
+    unversioned one refused with a sentence saying why, never a traceback."""
+    import uuid
+
+    from todo_tui import catalog
+
+    monkeypatch.setattr(catalog, "_CACHE", {})  # as in a process of this user's own
+
+    role = f"todo_tui_test_{uuid.uuid4().hex[:8]}"
+    legacy, unversioned = databases.empty(), databases.empty()
+    make_legacy(legacy, "0001")
+    migrate_to(unversioned, HEAD)
+    run_sql(unversioned, f"DROP TABLE {VERSION_TABLE}")
+    grants = (
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+    )
+    run_sql(legacy, f"CREATE ROLE {role} LOGIN", *grants)
+    run_sql(unversioned, *grants)
+    limited: list[Database] = []
+    try:
+        for database in (legacy, unversioned):
+            url = sa.make_url(database.settings.database.url).set(username=role, password=None)
+            limited.append(Database(databases.settings(url.render_as_string(hide_password=False))))
+        status = schema_status(limited[0])
+        assert (status.state, status.legacy, status.current) == (
+            SchemaState.BEHIND,
+            True,
+            ("0001",),
+        )
+        status = schema_status(limited[1])
+        assert status.state is SchemaState.UNVERSIONED and status.adoptable is None
+        assert status.differences == (
+            "todo-tui could not compare the tables with its migrations: the database user "
+            "may not create a schema (it needs CREATE on the database).",
+        )
+    finally:
+        for database in limited:
+            database.dispose()
+        for database in (legacy, unversioned):
+            run_sql(database, f"DROP OWNED BY {role}")
+        run_sql(legacy, f"DROP ROLE {role}")
