@@ -132,16 +132,16 @@ class SchemaDialog(ModalScreen[bool]):
         if status.differences:
             closest = f" (revision {status.closest})" if status.closest else ""
             return f"How the tables differ from what todo-tui makes{closest}:\n" + "\n".join(
-                f"  • {difference}" for difference in status.differences
+                f"• {difference}" for difference in status.differences
             )
         if not status.can_upgrade:
             return ""
-        lines = [f"  • {MOVE_RECORD}"] if status.legacy else []
+        lines = [f"• {MOVE_RECORD}"] if status.legacy else []
         for revision in status.pending:
             mark = "✓" if revision in self.applied else "•"
-            lines.append(f"  {mark} {revision.description or revision.message} ({revision.id})")
+            lines.append(f"{mark} {revision.description or revision.message} ({revision.id})")
         if not lines:
-            lines.append("  • Records it; nothing else changes.")
+            lines.append("• Records it; nothing else changes.")
         return "\n".join([*lines, "", ONE_TRANSACTION])
 
     def on_mount(self) -> None:
