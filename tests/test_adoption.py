@@ -253,3 +253,16 @@ def test_the_reference_is_what_the_migrations_build(databases) -> None:
         else:
             assert {"CHECK constraint", "foreign key"} <= kinds
         connection.rollback()
+
+
+@postgresql_only
+def test_the_connection_goes_back_to_autocommit_after_comparing(databases) -> None:
+    """The comparison runs in a transaction of its own; the pool gets its connection back
+    as the app uses it (autocommit: one round trip per action)."""
+    database = databases.migrated()
+    unstamp(database)
+    assert schema_status(database).adoptable == HEAD
+    with database.engine.connect() as connection:
+        assert connection.connection.driver_connection.autocommit is True
+        assert connection.exec_driver_sql("SHOW search_path").scalar() == '"$user", public'
+        connection.rollback()
