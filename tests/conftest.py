@@ -26,6 +26,9 @@ from todo_tui.config import Settings, load_settings
 from todo_tui.db import Database
 from todo_tui.schema import alembic_config, migrations_dir, upgrade_to_head
 
+# The TLS + SCRAM server and the PgBouncer the tests start themselves.
+pytest_plugins = ("tests.servers",)
+
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")
 TEST_BCRYPT_ROUNDS = 4
@@ -33,11 +36,14 @@ TEST_BCRYPT_ROUNDS = 4
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No test reads or writes the real ~/.local/share/todo-tui or ~/.config/todo-tui."""
+    """No test reads or writes the real ~/.local/share/todo-tui, ~/.config/todo-tui or
+    ~/.local/state/todo-tui (the log)."""
     home = tmp_path_factory.mktemp("home")
-    saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "DATABASE_URL")}
+    names = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "DATABASE_URL")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["XDG_DATA_HOME"] = str(home / "data")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_STATE_HOME"] = str(home / "state")  # the log
     os.environ.pop("DATABASE_URL", None)
     yield
     for key, value in saved.items():

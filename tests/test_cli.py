@@ -179,7 +179,7 @@ def test_db_status_unreachable(dialect: str, tmp_path: Path, run) -> None:
         says = "Cannot open the SQLite file"
     result = cli("--database-url", url, "db", "status")
     assert result.returncode == 4, result
-    assert says in result.stdout
+    assert result.stderr.startswith(f"todo-tui: {says}")
     assert_clean(result)
     code, out, err = run("--database-url", url, "db", "upgrade")
     assert code == 4
@@ -187,9 +187,9 @@ def test_db_status_unreachable(dialect: str, tmp_path: Path, run) -> None:
     assert PASSWORD not in out + err
 
 
-def test_db_status_when_the_sqlite_folder_cannot_be_made(tmp_path: Path) -> None:
+def test_db_upgrade_when_the_sqlite_folder_cannot_be_made(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    result = cli("--database-url", f"sqlite:///{tmp_path}/a-file/todo.db", "db", "status")
+    result = cli("--database-url", f"sqlite:///{tmp_path}/a-file/todo.db", "db", "upgrade")
     assert result.returncode == 4, result
     assert "Cannot create the folder" in result.stderr
     assert_clean(result)
@@ -364,6 +364,68 @@ def test_without_any_setting_the_default_sqlite_file_is_used(tmp_path, monkeypat
     default = data / "todo-tui" / "todo.db"
     assert out.startswith(f"Database: sqlite:///{default}\n")
     assert default.is_file()
+
+
+def test_db_status_creates_no_file_and_no_folder(tmp_path: Path) -> None:
+    path = tmp_path / "not-yet" / "todo.db"
+    result = cli("--database-url", f"sqlite:///{path}", "db", "status")
+    assert result.returncode == 1, result
+    assert f"There is no database file yet at {path}" in result.stdout
+    assert result.stderr == ""
+    assert not path.parent.exists()
+
+
+def test_a_blank_database_url_is_refused(tmp_path: Path) -> None:
+    result = cli("db", "status", cwd=tmp_path, env={"DATABASE_URL": "  "})
+    assert result.returncode == 2, result
+    assert result.stderr == (
+        "todo-tui: DATABASE_URL from the environment is empty: give it a URL, or unset it "
+        "to use the default SQLite file.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("bogus",),
+        ("db",),
+        ("db", "drop"),
+        ("--no-such-option",),
+        ("--database-url", "mysql://x/y", "db", "status"),
+        ("--database-url", "sqlite:///{tmp}/a-folder.db", "db", "status"),
+        ("--database-url", "sqlite:///{tmp}/a-file/todo.db", "db", "upgrade"),
+        ("--database-url", "postgresql://u:s3cr3t-pw@127.0.0.1:1/x", "db", "status"),
+    ],
+    ids=[
+        "unknown command",
+        "db without action",
+        "unknown action",
+        "unknown option",
+        "bad url",
+        "unopenable file",
+        "uncreatable folder",
+        "unreachable server",
+    ],
+)
+def test_every_error_is_one_line_starting_with_the_program_name(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "a-folder.db").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    result = cli(*(arg.format(tmp=tmp_path) for arg in args), cwd=tmp_path)
+    assert result.returncode != 0, result
+    assert result.stderr.startswith("todo-tui: "), result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.endswith(".\n"), result.stderr
+    assert_clean(result)
+
+
+def test_help_says_first_that_no_command_is_needed(tmp_path: Path) -> None:
+    result = cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "usage: todo-tui [options] [db {status,upgrade}]"
+    assert lines[4] == "  todo-tui              open the app: no command is needed"
+    assert "optional" in lines[5] and "optional" in lines[6]
 
 
 # ---------------------------------------------------------------------------------------

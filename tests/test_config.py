@@ -97,9 +97,22 @@ def test_default_is_a_sqlite_file_in_the_user_data_dir(tmp_path: Path) -> None:
     assert database.url == f"sqlite:///{database.sqlite_path}"
 
 
-def test_blank_database_url_falls_back_to_the_default(tmp_path: Path) -> None:
-    settings = load_settings(environ={"DATABASE_URL": "   "}, cwd=tmp_path)
-    assert settings.database.source == "the default"
+@pytest.mark.parametrize("where", ["the environment", ".env"])
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_database_url_is_refused_with_a_sentence(
+    tmp_path: Path, where: str, blank: str
+) -> None:
+    """Set but blank is a slip (an unfilled template), not a wish for the default file."""
+    environ = {"DATABASE_URL": blank} if where == "the environment" else {}
+    if where == ".env":
+        (tmp_path / ".env").write_text(f"DATABASE_URL={blank}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ=environ, cwd=tmp_path)
+    source = "the environment" if where == "the environment" else str(tmp_path / ".env")
+    assert str(caught.value) == (
+        f"DATABASE_URL from {source} is empty: give it a URL, or unset it to use the "
+        "default SQLite file."
+    )
 
 
 def test_relative_sqlite_path_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
@@ -364,3 +377,61 @@ def test_a_password_with_raw_url_characters_is_refused_and_never_shown(url: str)
     message = str(refused.value)
     assert "percent-encode" in message
     assert "cret" not in message and "12345/x" not in message and "alice" not in message
+
+
+# ---------------------------------------------------------------------------------------
+# One reading of the user info, for the masked form and the engine alike
+
+HOSTS = ["host.example", "host.example:6543", "[::1]", "[::1]:5432", "[2001:db8::7]:5433"]
+RAW = "/?#@:"
+
+
+def pieces(secret: str) -> set[str]:
+    return {secret[i : i + 3] for i in range(len(secret) - 2)}
+
+
+@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize("char", RAW)
+def test_a_raw_special_character_in_the_password_is_refused(char: str, host: str) -> None:
+    secret = f"Pa55{char}w0rdZq"
+    with pytest.raises(ConfigError) as caught:
+        parse_database_url(f"postgresql://alice:{secret}@{host}/db", source="--database-url")
+    message = str(caught.value)
+    assert "percent-encode" in message
+    assert not {piece for piece in pieces(secret) if piece in message}
+    assert_one_sentence(message)
+
+
+@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize("char", RAW.replace(":", ""))  # user:rest is a password, not this
+def test_a_raw_special_character_in_a_user_only_url_is_refused(char: str, host: str) -> None:
+    secret = f"Pa55{char}w0rdZq"
+    with pytest.raises(ConfigError) as caught:
+        parse_database_url(f"postgresql://{secret}@{host}/db", source="the environment")
+    assert "percent-encode" in str(caught.value)
+    assert not {piece for piece in pieces(secret) if piece in str(caught.value)}
+
+
+@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize(
+    ("userinfo", "user", "password"),
+    [
+        ("alice:p%40ss%3Aw%2Frd%3F%23%25", "alice", "p@ss:w/rd?#%"),
+        ("al%40ice:pw", "al@ice", "pw"),
+        ("alice", "alice", None),
+        ("alice:", "alice", ""),
+        ("alice:50%off", "alice", "50%off"),  # a raw % that starts no escape stays a %
+    ],
+)
+def test_the_engine_reads_the_url_as_the_masked_form_does(
+    userinfo: str, user: str, password: str | None, host: str
+) -> None:
+    database = parse_database_url(f"postgresql://{userinfo}@{host}/db?sslmode=require", source="x")
+    engine_url = sa.make_url(database.url)
+    shown = sa.make_url(database.masked.replace("postgresql://", "postgresql+psycopg2://"))
+    assert engine_url.username == shown.username == user
+    assert engine_url.password == password
+    assert database.password == (password or None)
+    assert (engine_url.host, engine_url.port) == (shown.host, shown.port)
+    assert f"@{host}/" in database.masked
+    assert engine_url.database == "db" and engine_url.query == {"sslmode": "require"}

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -318,8 +321,47 @@ def test_connection_failures_are_classified(database: Database, tmp_path: Path) 
             "ERROR:  The endpoint has been disabled. Enable it using Neon API and retry.\n",
             FaultKind.UNREACHABLE,
         ),
+        # Neon's and PgBouncer's words for a full server, and libpq's for channel binding.
+        (
+            'connection to server at "h" (1.2.3.4), port 5432 failed: FATAL:  remaining '
+            "connection slots are reserved for non-replication superuser connections\n",
+            FaultKind.UNREACHABLE,
+        ),
+        (
+            'connection to server at "h" (1.2.3.4), port 5432 failed: FATAL:  sorry, too many '
+            "clients already\n",
+            FaultKind.UNREACHABLE,
+        ),
+        (
+            'connection to server at "h" (1.2.3.4), port 6432 failed: FATAL:  no more '
+            "connections allowed (max_client_conn)\n",
+            FaultKind.UNREACHABLE,
+        ),
+        (
+            'connection to server at "h" (1.2.3.4), port 5432 failed: channel binding required, '
+            "but SSL not in use\n",
+            FaultKind.AUTHENTICATION,
+        ),
+        (
+            'connection to server at "h" (1.2.3.4), port 5432 failed: FATAL:  no pg_hba.conf '
+            'entry for host "5.6.7.8", user "x", database "neondb", SSL encryption\n'
+            'connection to server at "h" (1.2.3.4), port 5432 failed: FATAL:  no pg_hba.conf '
+            'entry for host "5.6.7.8", user "x", database "neondb", no encryption\n',
+            FaultKind.AUTHENTICATION,
+        ),
     ],
-    ids=["password failed", "no password", "neon insecure", "timeout", "endpoint disabled"],
+    ids=[
+        "password failed",
+        "no password",
+        "neon insecure",
+        "timeout",
+        "endpoint disabled",
+        "reserved slots",
+        "too many clients",
+        "max_client_conn",
+        "channel binding without ssl",
+        "no hba entry with or without ssl",
+    ],
 )
 def test_errors_the_local_server_cannot_produce(message: str, kind: FaultKind) -> None:
     url = f"postgresql://x:{SECRET}@ep-x.aws.neon.tech/neondb?sslmode=require"
@@ -328,6 +370,38 @@ def test_errors_the_local_server_cannot_produce(message: str, kind: FaultKind) -
     assert fault is not None
     assert fault.kind == kind
     assert SECRET not in fault.sentence
+    assert "Cannot reach" not in fault.sentence
+
+
+@pytest.mark.parametrize(
+    ("host", "neon"),
+    [
+        ("ep-cool-darkness-123456.us-east-2.aws.neon.tech", True),
+        ("ep-cool-darkness-123456-pooler.eu-central-1.aws.neon.tech", True),
+        ("127.0.0.1", False),
+        ("db.example.org", False),
+        ("neon.tech.example.org", False),
+    ],
+)
+def test_the_timeout_sentence_names_neon_only_on_a_neon_host(host: str, neon: bool) -> None:
+    settings = load_settings(database_url=f"postgresql://x:{SECRET}@{host}/db", environ={})
+    error = psycopg2.OperationalError(f'connection to server at "{host}" failed: timeout expired')
+    fault = classify(error, settings.database)
+    assert fault is not None and fault.kind is FaultKind.TIMED_OUT
+    assert fault.sentence.startswith(f"{host} did not answer in time")
+    assert ("Neon" in fault.sentence) is neon
+
+
+def test_too_many_clients_is_not_a_wrong_password() -> None:
+    """PostgreSQL's per-role limit names the role, as a refused login does."""
+    settings = load_settings(database_url=f"postgresql://x:{SECRET}@h/db", environ={})
+    error = psycopg2.OperationalError(
+        'connection to server at "h" failed: FATAL:  too many connections for role "x"\n'
+    )
+    fault = classify(error, settings.database)
+    assert fault is not None and fault.kind is FaultKind.UNREACHABLE
+    assert "too many clients" in fault.sentence
+    assert "password" not in fault.sentence
 
 
 def test_errors_that_are_not_database_errors_are_not_classified(database: Database) -> None:
@@ -525,3 +599,53 @@ def test_options_in_the_url_are_kept_beside_the_apps(postgres: Database) -> None
             assert client == db.client_id
     finally:
         db.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# More than 1,024 open files: select() cannot watch a descriptor numbered past FD_SETSIZE.
+
+MANY_FILES = textwrap.dedent(
+    """
+    import os, resource, sys
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 1500
+    if hard != resource.RLIM_INFINITY and hard < want:
+        sys.exit(f"the hard limit of open files is {hard}, below {want}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    from todo_tui.config import load_settings
+    from todo_tui.db import Database, _has_pending_input
+    database = Database(load_settings(database_url=sys.argv[1], environ={}))
+    with database.engine.connect() as connection:
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection.fileno() > 1024, dbapi_connection.fileno()
+        answer = connection.exec_driver_sql("SELECT 41 + 1").scalar()
+        assert not _has_pending_input(dbapi_connection), "a healthy connection read as closed"
+    with database.engine.connect() as connection:  # checked out again: the liveness check
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    print(answer)
+    """
+)
+
+
+def test_a_process_with_more_than_1024_open_files_can_query(postgres: Database) -> None:
+    url = server_url(postgres)
+    result = subprocess.run(
+        [sys.executable, "-c", MANY_FILES, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "42"
+
+
+def test_a_direct_connection_is_not_behind_a_pooler(database: Database) -> None:
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    assert database.behind_pooler is False
+    if database.dialect == "postgresql":  # and our start-up options did arrive
+        with database.engine.connect() as connection:
+            timeout = connection.exec_driver_sql("SHOW statement_timeout").scalar()
+        assert timeout == f"{database.settings.connect_timeout}s"

@@ -616,8 +616,7 @@ CONNECTION_SENTENCES = {
     "The connection to the database was lost.",
     "Cannot reach the database at 127.0.0.1: check that it is running and that "
     "DATABASE_URL is right.",
-    "127.0.0.1 did not answer in time; a suspended Neon project can take a few seconds "
-    "to wake, so try again.",
+    "127.0.0.1 did not answer in time: check that the server is up, and try again.",
 }
 
 

@@ -1,18 +1,58 @@
-"""The whole journey through the app, on SQLite and PostgreSQL, from a fresh database."""
+"""The whole journey through the app, on SQLite and PostgreSQL, from a fresh database.
+
+And once more on a PostgreSQL that, like Neon, accepts only TLS and SCRAM-SHA-256, through
+a URL shaped exactly like Neon's (tests/servers.py): `?sslmode=require&channel_binding=
+require` and a password that needs percent-encoding.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
+import pytest
 import sqlalchemy as sa
 from textual.widgets import Input, TextArea
 
+from tests.conftest import DIALECTS, DatabaseFactory
 from tests.pilot import create_account, fill, log_in, make_app, screen_name, settle
+from tests.servers import ServerDatabases
 from todo_tui import auth, todos
+from todo_tui.db import Database
 from todo_tui.schema import SchemaState, schema_status
 from todo_tui.widgets.todo_table import TodoTable
 
 PASSWORD = "correct horse"
+NEON_LIKE = "postgresql-tls-scram"
+
+
+@pytest.fixture(scope="module", params=(*DIALECTS, NEON_LIKE))
+def dialect(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def databases(
+    dialect: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[DatabaseFactory | ServerDatabases]:
+    if dialect == NEON_LIKE:
+        factory = ServerDatabases(request.getfixturevalue("tls_server"))
+    else:
+        factory = DatabaseFactory(dialect, tmp_path_factory.mktemp(dialect))
+    yield factory
+    factory.close()
+
+
+def test_the_neon_like_journeys_use_a_neon_shaped_url(tls_databases: ServerDatabases) -> None:
+    url = tls_databases.new_url()
+    assert url.endswith("?sslmode=require&channel_binding=require")
+    assert "%40" in url and "%3A" in url and "%2F" in url  # the password is percent-encoded
+    database = Database(tls_databases.settings(url))
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW ssl").scalar() == "on"
+    finally:
+        database.dispose()
 
 
 def titles(pilot) -> list[str]:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import queue
+import signal
 import threading
 import time
 from asyncio import Future
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 QUIT_GRACE = 1.5  # seconds quitting waits for database work in flight
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 Failure = InvalidInput | DatabaseFault
 
 
@@ -88,6 +90,8 @@ class TodoApp(App[None]):
         self._database_thread = DatabaseThread()
         self._pending: set[Future] = set()
         self.last_input = time.monotonic()
+        self._notices_shown = False
+        self._signals_handled: list[int] = []
         # Published on every key press and click: screens that paused work while the user
         # was away (the change feed) resume on it.
         self.input_signal: Signal[None] = Signal(self, "input")
@@ -97,7 +101,38 @@ class TodoApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._handle_signals()
         self.push_screen(StartupScreen())
+
+    # -- signals --------------------------------------------------------------------------
+
+    def _handle_signals(self) -> None:
+        """`kill`, a closed terminal and ctrl+c from outside end the app as ctrl+q does: on
+        the app's loop, so the driver gives the terminal back (alternate screen left, mouse
+        off, cursor shown, tty modes restored) and a save on its way gets its grace."""
+        loop = asyncio.get_running_loop()
+        for signum in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._signalled, signum)
+                self._signals_handled.append(signum)
+
+    def _signalled(self, signum: int) -> None:
+        log.warning("ending on %s", signal.Signals(signum).name)
+        try:
+            self._keep_draft()
+        except Exception:  # the exit matters more than the draft
+            log.exception("could not keep the draft")
+        self.exit(return_code=128 + signum)  # the shell's convention for "ended by a signal"
+
+    def _keep_draft(self) -> None:
+        """The text of an open todo form, for the next launch to offer back."""
+        for screen in reversed(self.screen_stack):
+            draft = getattr(screen, "draft", None)
+            if callable(draft) and (text := draft()) is not None:
+                from todo_tui import drafts
+
+                drafts.save(self.settings.database, screen.user.id, text)
+                return
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -118,6 +153,16 @@ class TodoApp(App[None]):
         from todo_tui.screens.login import LoginScreen
 
         self.switch_screen(LoginScreen())
+        self._show_notices()
+
+    def _show_notices(self) -> None:
+        """Once, after the launch check: what is wrong with the database file (readable by
+        others, read-only, damaged), each as one line."""
+        if self.database is None or self._notices_shown:
+            return
+        self._notices_shown = True
+        for notice in self.database.notices:
+            self.notify(notice, severity="warning", markup=False, timeout=15)
 
     def log_in(self, user: UserRecord) -> None:
         from todo_tui.screens.todo_list import TodoListScreen
@@ -195,6 +240,9 @@ class TodoApp(App[None]):
         self.notify(text, severity="error", markup=False, timeout=8)
 
     def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in self._signals_handled:
+            loop.remove_signal_handler(signum)
         if self.database is not None:
             self._database_thread.submit(self.database.dispose)
         self._database_thread.stop()

@@ -1,35 +1,65 @@
-"""Command line: `todo-tui` opens the app; `todo-tui db status|upgrade` serve scripts."""
+"""Command line: `todo-tui` opens the app; `todo-tui db status|upgrade` serve scripts.
+
+Every error it prints is one line on stderr that starts with "todo-tui: ".
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import replace
+from typing import NoReturn
 
 from platformdirs import user_log_path
 
 from todo_tui import __version__
 from todo_tui.config import APP_NAME, ConfigError, Settings, load_settings
+from todo_tui.files import PRIVATE_FILE, create_private_file, make_private_folder
 
 EXIT_OK = 0
 EXIT_NEEDS_UPGRADE = 1
 EXIT_BAD_CONFIG = 2
 EXIT_REFUSED = 3
 EXIT_UNREACHABLE = 4
+LOG_FILE = "todo-tui.log"
+DESCRIPTION = """\
+A terminal todo list on PostgreSQL (Neon) or a local SQLite file.
+
+  todo-tui              open the app: no command is needed
+  todo-tui db status    (optional, for scripts) is the database schema up to date?
+  todo-tui db upgrade   (optional, for scripts) apply the pending migrations"""
+
+
+def say_error(sentence: str) -> None:
+    """The one shape of every error the command line prints."""
+    print(f"todo-tui: {sentence}", file=sys.stderr)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_CONFIG, f"todo-tui: {message} (see todo-tui --help).\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="todo-tui",
-        description="A terminal todo list on PostgreSQL (Neon) or a local SQLite file.",
-        epilog="DATABASE_URL comes from --database-url, the environment, ./.env, or defaults "
+        usage="todo-tui [options] [db {status,upgrade}]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
+        epilog="DATABASE_URL comes from --database-url, the environment, ./.env, or defaults\n"
         "to a SQLite file in your user data directory.",
     )
     parser.add_argument("--version", action="version", version=f"todo-tui {__version__}")
-    parser.add_argument("--database-url", metavar="URL", help="the database to use")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database to use; other users of this computer can read it (password "
+        "included) in `ps`, so prefer DATABASE_URL in the environment or in ./.env",
+    )
     parser.add_argument("--echo-sql", action="store_true", help="log every SQL statement")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (optional)")
     db = commands.add_parser("db", help="check or upgrade the database schema, for scripts")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
@@ -52,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(database_url=args.database_url, echo_sql=args.echo_sql)
     except ConfigError as exc:
-        print(f"todo-tui: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return EXIT_BAD_CONFIG
     if args.command == "db":
+        start_log()
         return run_db_command(settings, args.db_command, adopt=getattr(args, "adopt", False))
     from todo_tui.app import TodoApp
 
@@ -67,18 +98,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def log_to_file(settings: Settings) -> Settings:
     """The terminal belongs to the app: logs (and --echo-sql's statements) go to a file."""
-    path = user_log_path(APP_NAME) / "todo-tui.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
+    if not start_log():
         return replace(settings, echo_sql=False)  # nowhere to write: no echo on the screen
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     if settings.echo_sql:
         logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     # SQLAlchemy's own echo would print to stdout, under the app's screen.
     return replace(settings, echo_sql=False)
+
+
+def start_log() -> bool:
+    """Warnings and errors to the log file, readable by its owner only; False when it cannot
+    be written (then nothing is logged: the command line says what matters itself)."""
+    path = user_log_path(APP_NAME) / LOG_FILE
+    try:
+        make_private_folder(path.parent)
+        if not create_private_file(path):
+            os.chmod(path, PRIVATE_FILE)  # an older todo-tui made it 0644
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    return not isinstance(handler, logging.NullHandler)
 
 
 def run_db_command(settings: Settings, action: str, *, adopt: bool = False) -> int:
@@ -87,13 +128,20 @@ def run_db_command(settings: Settings, action: str, *, adopt: bool = False) -> i
     from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
     print(f"Database: {settings.database}")
+    path = settings.database.sqlite_path
+    if action == "status" and path is not None and not path.exists():
+        # A check creates nothing: `db upgrade` or the app make the file.
+        print(f"There is no database file yet at {path}: `todo-tui db upgrade` creates it.")
+        return EXIT_NEEDS_UPGRADE
     try:
         database = Database(settings)
     except DatabaseFault as fault:
-        print(f"todo-tui: {fault.sentence}", file=sys.stderr)
+        say_error(fault.sentence)
         return EXIT_UNREACHABLE
     try:
         status = schema_status(database)
+        for notice in database.notices:
+            say_error(notice)
         if (
             action == "upgrade"
             and status.can_upgrade
@@ -106,9 +154,12 @@ def run_db_command(settings: Settings, action: str, *, adopt: bool = False) -> i
                     adopt=adopt,
                 )
             except DatabaseFault as fault:
-                print(f"todo-tui: {fault.sentence} The schema is unchanged.", file=sys.stderr)
+                say_error(f"{fault.sentence} The schema is unchanged.")
                 return EXIT_UNREACHABLE if fault.is_connection_problem else EXIT_REFUSED
-        print(status.summary)
+        if status.state is SchemaState.UNREACHABLE:
+            say_error(status.summary)
+        else:
+            print(status.summary)
         for revision in status.pending:
             print(f"  pending {revision.id}: {revision.message}")
         for difference in status.differences:

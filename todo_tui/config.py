@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from platformdirs import user_config_path, user_data_path
 
@@ -20,6 +20,9 @@ DEFAULT_CONNECT_TIMEOUT = 10
 POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg2"}
 SECRET_QUERY_KEYS = {"password", "sslpassword"}
 UNSAFE_IN_PASSWORD = "/ ? # @ : (as %2F %3F %23 %40 %3A)"
+# Readers of URLs disagree on these when raw in the user info (urlsplit takes the last "@",
+# SQLAlchemy the first; "/", "?" and "#" end the host part early), so they are refused.
+RAW_IN_USERINFO = "/?#@:"
 
 
 class ConfigError(Exception):
@@ -73,13 +76,8 @@ def parse_database_url(raw: str, *, source: str) -> DatabaseURL:
         raise ConfigError(f"{where} is empty.")
     try:
         parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
     except ValueError:
-        # Never quote the error: it would show part of the URL, the password perhaps.
-        raise ConfigError(
-            f"{where} cannot be parsed as a URL: check the port, and percent-encode any "
-            f"{UNSAFE_IN_PASSWORD} in the password."
-        ) from None
+        raise _unparsable(where) from None
     scheme = parts.scheme.lower()
     if not scheme or "://" not in text:
         raise ConfigError(f"{where} is not a URL: expected postgresql://… or sqlite:///….")
@@ -99,19 +97,47 @@ def parse_database_url(raw: str, *, source: str) -> DatabaseURL:
     )
 
 
+def _unparsable(where: str) -> ConfigError:
+    # Never quote the error: it would show part of the URL, the password perhaps.
+    return ConfigError(
+        f"{where} cannot be parsed as a URL: check the port, and percent-encode any "
+        f"{UNSAFE_IN_PASSWORD} in the password."
+    )
+
+
 def _postgres_url(parts, *, where: str, source: str) -> DatabaseURL:
-    if "@" in parts.path or "@" in parts.query or parts.fragment:
-        # A password with a raw / ? or # ends the host part early: the rest would be shown.
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, has_password, password = userinfo.partition(":")
+    if (
+        any(char in userinfo for char in RAW_IN_USERINFO.replace(":", ""))
+        or ":" in password
+        or "@" in parts.path
+        or "@" in parts.query
+        or parts.fragment
+    ):
+        # Never quote any of it: which part is the password is exactly what is unclear.
         raise ConfigError(
-            f"{where} cannot be read: percent-encode any {UNSAFE_IN_PASSWORD} in the password."
+            f"{where} cannot be read: percent-encode any {UNSAFE_IN_PASSWORD} in the "
+            "user name or password."
         )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+    except ValueError:
+        raise _unparsable(where) from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     if not parts.hostname and not any(key == "host" for key, _ in query):
         raise ConfigError(f"{where} has no host name (postgresql://user:password@HOST/db).")
     database = unquote(parts.path.lstrip("/"))
     if not database:
         raise ConfigError(f"{where} names no database (postgresql://user:password@host/DB).")
-    url = _unsplit("postgresql+psycopg2", parts.netloc, parts.path, parts.query)
+    # The engine gets the same parts, each encoded, so SQLAlchemy reads what was read here.
+    netloc = hostport
+    if userinfo:
+        encoded = quote(unquote(user), safe="")
+        if has_password:
+            encoded += ":" + quote(unquote(password), safe="")
+        netloc = f"{encoded}@{hostport}"
+    url = _unsplit("postgresql+psycopg2", netloc, parts.path, parts.query)
     return DatabaseURL("postgresql", url, _masked(parts, "postgresql", query), source)
 
 
@@ -177,9 +203,15 @@ def load_settings(
         database = parse_database_url(database_url, source="--database-url")
     else:
         raw, source = lookup("DATABASE_URL")
-        if raw is None or not raw.strip():
+        if raw is None:
             path = default_sqlite_path()
             database = parse_database_url(f"sqlite:///{path}", source="the default")
+        elif not raw.strip():
+            # Set but blank is a mistake (an unfilled template), not a wish for the default.
+            raise ConfigError(
+                f"DATABASE_URL from {source} is empty: give it a URL, or unset it to use "
+                "the default SQLite file."
+            )
         else:
             database = parse_database_url(raw, source=source)
 

@@ -12,15 +12,21 @@ gives up (and drops the connection) when the server or the network stops answeri
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import os
-import select
+import selectors
+import shlex
 import socket
 import sqlite3
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
 
 import psycopg2
 import psycopg2.errorcodes as pgcodes
@@ -32,11 +38,13 @@ from sqlalchemy.exc import DisconnectionError
 
 from todo_tui.config import DatabaseURL, Settings
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.files import create_private_file, exposed_file_warning, make_private_folder
 from todo_tui.validation import TITLE_MAX
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+log = logging.getLogger(__name__)
 APPLICATION_NAME = "todo-tui"
 # A liveness check only after this much idle time, not on every checkout.
 PING_AFTER_IDLE = 30.0
@@ -45,7 +53,12 @@ RECONNECT_AFTER_IDLE = 240.0
 SQLITE_BUSY_TIMEOUT = 30.0
 # How much longer than the server's statement timeout the client waits for an answer.
 ANSWER_GRACE = 2.0
+# What PgBouncer (and Neon's pooler) answer to the `options` start-up parameter.
+OPTIONS_REFUSED = "unsupported startup parameter"
+# poll(2) where there is one: select(2) fails on a descriptor numbered 1,024 or more.
+_Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def create_db_engine(settings: Settings, *, client_id: str = "", pooled: bool = True) -> Engine:
@@ -77,13 +90,16 @@ def _postgres_engine(
         "keepalives_count": 3,
     }
     connect_args = {k: v for k, v in defaults.items() if k not in url.query}  # the URL wins
+    startup = StartupOptions()
     if not is_pooler(url.host):  # Neon's pooler refuses startup options (and has no NOTIFY)
         ours = f"-c statement_timeout={timeout * 1000}" + (
             f" -c todo_tui.client={client_id}" if client_id else ""
         )
         # Added to the URL's own options (Neon documents options=endpoint%3D...), not lost.
         theirs = url.query.get("options")
-        connect_args["options"] = f"{theirs} {ours}" if isinstance(theirs, str) else ours
+        startup.theirs = theirs if isinstance(theirs, str) else None
+        startup.statement_timeout = str(timeout * 1000)
+        connect_args["options"] = f"{theirs} {ours}" if startup.theirs else ours
         url = url.difference_update_query(["options"])
     connect_args["connection_factory"] = _deadline_connection(
         connect_limit=timeout, answer_limit=timeout + ANSWER_GRACE
@@ -105,6 +121,10 @@ def _postgres_engine(
         connect_args=connect_args,
         **pool_options,
     )
+    if "options" in connect_args:
+        event.listen(engine, "do_connect", startup.connect)
+        event.listen(engine, "first_connect", startup.check_arrived)
+    _STARTUP_OPTIONS[engine] = startup
     event.listen(engine, "checkin", _remember_checkin)
     event.listen(engine, "checkout", _check_liveness)
     return engine
@@ -113,6 +133,67 @@ def _postgres_engine(
 def is_pooler(host: str | None) -> bool:
     """Neon's pooled endpoints have "-pooler" in the host name (PgBouncer, transaction mode)."""
     return bool(host) and "-pooler" in host.split(".", 1)[0]
+
+
+def is_neon(host: str | None) -> bool:
+    return bool(host) and (host.endswith(".neon.tech") or host == "neon.tech")
+
+
+class StartupOptions:
+    """An engine's start-up options, dropped for good once the server refuses them: a
+    transaction-mode pooler (PgBouncer, and so most hosted ones) accepts no `options`, or
+    is told to ignore them (PgBouncer's `ignore_startup_parameters = options`)."""
+
+    def __init__(self) -> None:
+        self.theirs: str | None = None  # the URL's own options, kept when ours are dropped
+        self.statement_timeout = ""  # ours, as pg_settings shows it (milliseconds)
+        self.refused = False
+        self.ignored = False
+
+    @property
+    def lost(self) -> bool:
+        """The server runs without them: a pooler is in the way."""
+        return self.refused or self.ignored
+
+    def check_arrived(self, dbapi_connection, record) -> None:
+        """Once per engine, on its first connection: did our statement_timeout arrive?"""
+        if self.refused:
+            return
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # one round trip, no transaction left open
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
+                (setting,) = cursor.fetchone()
+        finally:
+            dbapi_connection.autocommit = autocommit
+        if setting != self.statement_timeout:
+            self.ignored = True
+            log.info("the server ignored the start-up options (a pooler)")
+
+    def connect(self, dialect, record, cargs, cparams):
+        """The engine's do_connect: with our options until the server refuses them."""
+        if self.refused:
+            self._drop_ours(cparams)
+            return None  # SQLAlchemy's own connect, with what is left
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except psycopg2.OperationalError as exc:
+            if OPTIONS_REFUSED not in str(exc):
+                raise
+        self.refused = True
+        log.info("the server refuses start-up options (a pooler): connecting without them")
+        self._drop_ours(cparams)
+        return dialect.connect(*cargs, **cparams)
+
+    def _drop_ours(self, cparams: dict) -> None:
+        if self.theirs:
+            cparams["options"] = self.theirs
+        else:
+            cparams.pop("options", None)
+
+
+_STARTUP_OPTIONS: weakref.WeakKeyDictionary[Engine, StartupOptions] = weakref.WeakKeyDictionary()
 
 
 class DeadlineConnection(pgext.connection):
@@ -148,10 +229,14 @@ def _wait_with_deadline(connection) -> None:
             raise psycopg2.OperationalError(
                 f"timed out: the server did not answer within {limit:g} s"
             )
-        if state == pgext.POLL_READ:
-            select.select([connection.fileno()], [], [], remaining)
-        else:
-            select.select([], [connection.fileno()], [], remaining)
+        events = selectors.EVENT_READ if state == pgext.POLL_READ else selectors.EVENT_WRITE
+        _ready(connection.fileno(), events, remaining)
+
+
+def _ready(fileno: int, events: int, timeout: float) -> bool:
+    with _Selector() as selector:
+        selector.register(fileno, events)
+        return bool(selector.select(timeout))
 
 
 def _shut_down(fileno: int) -> None:
@@ -163,10 +248,9 @@ def _has_pending_input(dbapi_connection) -> bool:
     """An idle connection with bytes to read was closed by the server (a terminated backend,
     a suspended Neon compute): it says so before going, at no cost of a round trip."""
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        return _ready(dbapi_connection.fileno(), selectors.EVENT_READ, 0)
     except (OSError, ValueError, psycopg2.Error):
         return True
-    return bool(readable)
 
 
 def _remember_checkin(dbapi_connection, record) -> None:
@@ -191,23 +275,117 @@ def _check_liveness(dbapi_connection, record, proxy) -> None:
 
 
 def _sqlite_engine(database: DatabaseURL, *, echo: bool) -> Engine:
-    assert database.sqlite_path is not None
+    path = database.sqlite_path
+    assert path is not None
+    sqlite_file = SqliteFile(path)
     try:
-        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
+        sqlite_file.created = create_private_file(path)  # SQLite gives -wal/-shm its mode
+    except IsADirectoryError:
+        pass  # classified when SQLite tries to open it
     except OSError as exc:
-        raise DatabaseFault(
-            FaultKind.UNREACHABLE,
-            f"Cannot create the folder {database.sqlite_path.parent} ({exc.strerror}).",
-        ) from exc
+        raise _creation_fault(path, exc) from exc
     engine = sa.create_engine(
-        sa.URL.create("sqlite", database=str(database.sqlite_path)),
+        sa.URL.create("sqlite", database=str(path)),
         echo=echo,
         hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
     )
-    event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_sqlite)
+    event.listen(engine, "do_connect", sqlite_file.open)
+    event.listen(engine, "connect", sqlite_file.opened)
+    event.listen(engine, "begin", sqlite_file.begin)
+    _SQLITE_FILES[engine] = sqlite_file
     return engine
+
+
+class SqliteFile:
+    """The file a SQLite engine opened, watched so that nothing is written anywhere else.
+
+    A new connection never creates the file (it opens with mode=rw): a file deleted under the
+    app is not silently replaced by an empty one. Every transaction first compares the
+    path's device and inode with the file opened first (one stat): a file deleted, moved or
+    replaced stops all work with one sentence, for good. A file SQLite finds damaged (a
+    quick_check on the first connection, or an error later) is read, never written.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.created = False
+        self.notices: list[str] = []
+        self.problem: DatabaseFault | None = None
+        self._identity: tuple[int, int] | None = None
+        if warning := exposed_file_warning(path):
+            self.notices.append(warning)
+
+    def _current_identity(self) -> tuple[int, int] | None:
+        try:
+            status = os.stat(self.path)
+        except OSError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def check(self) -> None:
+        """Raise the file's fault if it is gone or replaced."""
+        if (
+            self.problem is None
+            and self._identity is not None
+            and self._current_identity() != self._identity
+        ):
+            self.problem = DatabaseFault(
+                FaultKind.FILE_GONE,
+                f"The database file {self.path} was deleted, moved or replaced while "
+                "todo-tui was running: nothing more is written. Put the file back and "
+                "restart todo-tui.",
+            )
+        if self.problem is not None and self.problem.kind is FaultKind.FILE_GONE:
+            raise DatabaseFault(self.problem.kind, self.problem.sentence)
+
+    def damaged(self, fault: DatabaseFault) -> None:
+        if self.problem is None:
+            self.problem = fault
+
+    def explain(self, fault: DatabaseFault) -> DatabaseFault:
+        """A damaged file is the reason for what fails in it (its query_only refusals too)."""
+        if fault.kind is FaultKind.DAMAGED:
+            self.damaged(fault)
+        if self.problem is not None and fault.kind in {
+            FaultKind.DAMAGED,
+            FaultKind.READ_ONLY,
+            FaultKind.UNREACHABLE,
+        }:
+            return DatabaseFault(self.problem.kind, self.problem.sentence)
+        return fault
+
+    def open(self, dialect, record, cargs, cparams) -> sqlite3.Connection:
+        self.check()
+        uri = f"file:{quote(str(self.path))}?mode=rw"
+        return sqlite3.connect(uri, uri=True, **cparams)
+
+    def opened(self, dbapi_connection, record) -> None:
+        _configure_sqlite(dbapi_connection, record)
+        if self._identity is not None:
+            return
+        self._identity = self._current_identity()
+        # ~2 ms for 10,000 todos: a damaged file is known at launch, not at the first save.
+        if not self.created and not _intact(dbapi_connection):
+            self.damaged(damage := _damaged(self.path))
+            self.notices.append(damage.sentence)
+        elif not os.access(self.path, os.W_OK):
+            self.notices.append(_read_only_file(self.path).sentence)
+
+    def begin(self, connection: Connection) -> None:
+        self.check()
+        if self.problem is not None:  # damaged: read what can be read, write nothing
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+        _begin_sqlite(connection)
+
+
+# Engine -> its SQLite file (a Database is also built around an engine it is handed).
+_SQLITE_FILES: weakref.WeakKeyDictionary[Engine, SqliteFile] = weakref.WeakKeyDictionary()
+
+
+def sqlite_file_of(engine: Engine) -> SqliteFile | None:
+    return _SQLITE_FILES.get(engine)
 
 
 def _configure_sqlite(dbapi_connection, record) -> None:
@@ -215,6 +393,14 @@ def _configure_sqlite(dbapi_connection, record) -> None:
     dbapi_connection.isolation_level = None
     dbapi_connection.execute("PRAGMA foreign_keys=ON")  # or ON DELETE CASCADE does nothing
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+def _intact(dbapi_connection) -> bool:
+    try:
+        row = dbapi_connection.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == "ok"
 
 
 def _begin_sqlite(connection: Connection) -> None:
@@ -230,6 +416,8 @@ class Database:
         self.client_id = uuid.uuid4().hex[:16]
         self.engine = engine or create_db_engine(settings, client_id=self.client_id)
         self._unpooled: Engine | None = None
+        self.sqlite_file = sqlite_file_of(self.engine)
+        self._logged_fault: str | None = None
 
     def dedicated_connection(self):
         """A new DBAPI connection of its own, outside the pool (the change feed's LISTEN),
@@ -240,21 +428,60 @@ class Database:
             return self._unpooled.raw_connection()
 
     @property
+    def notices(self) -> list[str]:
+        """Warnings about the SQLite file, known once it has been opened: others can read
+        it, it is read-only, it is damaged."""
+        return list(self.sqlite_file.notices) if self.sqlite_file is not None else []
+
+    @property
+    def stopped(self) -> DatabaseFault | None:
+        """Why this database is no longer written to (its SQLite file went or is damaged)."""
+        return self.sqlite_file.problem if self.sqlite_file is not None else None
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def behind_pooler(self) -> bool:
+        """A transaction-mode pooler between the app and PostgreSQL: a known pooler host, or
+        a server that refused or dropped our start-up options (known once the engine has
+        connected). There, a LISTEN is not delivered and nothing may rely on session state."""
+        startup = _STARTUP_OPTIONS.get(self.engine)
+        return self.dialect == "postgresql" and (
+            is_pooler(self.engine.url.host) or (startup is not None and startup.lost)
+        )
 
     @contextmanager
     def faults(self) -> Iterator[None]:
         """Turn any database error raised inside into a classified DatabaseFault."""
         try:
             yield
-        except (InvalidInput, DatabaseFault):
+        except InvalidInput:
+            raise
+        except DatabaseFault as fault:  # raised by this module's checks (a file gone)
+            self._log_fault(fault)
             raise
         except Exception as exc:
             fault = classify(exc, self.settings.database)
             if fault is None:
                 raise
+            if self.sqlite_file is not None:
+                fault = self.sqlite_file.explain(fault)
+            self._log_fault(fault)
             raise fault from exc
+        if self._logged_fault is not None:
+            self._logged_fault = None
+            log.warning("the database answers again")
+
+    def _log_fault(self, fault: DatabaseFault) -> None:
+        """At WARNING, once per change of state: an outage retried every second is one line
+        (and its end one more). A refused value is one line each time: the user acted."""
+        if fault.kind in QUIET_KINDS or fault.sentence == self._logged_fault:
+            return
+        if fault.kind is not FaultKind.REJECTED:
+            self._logged_fault = fault.sentence
+        log.warning("%s (%s)", fault.sentence, fault.kind)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -282,6 +509,9 @@ class Database:
         if self._unpooled is not None:
             self._unpooled.dispose()
 
+
+# Faults that are answers, not trouble: not logged.
+QUIET_KINDS = {FaultKind.CONFLICT, FaultKind.SCHEMA}
 
 # ---------------------------------------------------------------------------------------
 # Classification: every database failure becomes one sentence a screen can show.
@@ -312,6 +542,20 @@ REJECTED_CODES = {
     pgcodes.UNTRANSLATABLE_CHARACTER,
     pgcodes.NUMERIC_VALUE_OUT_OF_RANGE,
 }
+TOO_MANY = (
+    "too many clients",
+    "too many connections",
+    "remaining connection slots are reserved",
+    "no more connections allowed",  # PgBouncer's max_client_conn
+)
+SSL_REFUSALS = (
+    "ssl off",  # PostgreSQL before 14: no pg_hba.conf entry … SSL off
+    "no encryption",  # PostgreSQL 14+: no pg_hba.conf entry … no encryption (hostssl only)
+    "ssl required",  # PgBouncer's client_tls_sslmode = require
+    "ssl/tls required",
+    "sslmode=require",
+    "connection is insecure",  # Neon's proxy
+)
 CONFLICT_CODES = {
     pgcodes.UNIQUE_VIOLATION,
     pgcodes.FOREIGN_KEY_VIOLATION,
@@ -381,20 +625,44 @@ def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFa
         )
     if code in {pgcodes.QUERY_CANCELED, pgcodes.LOCK_NOT_AVAILABLE}:
         return DatabaseFault(FaultKind.TIMED_OUT, "The database took too long to answer.")
+    # Before the password: 'too many connections for role "…"' names a role too.
+    if code == pgcodes.TOO_MANY_CONNECTIONS or any(text in message for text in TOO_MANY):
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            "The database has no free connections (too many clients): close other todo-tui "
+            "windows, or raise the connection limit of the server or of this user.",
+        )
+    # Before SSL: libpq's "channel binding required, but SSL not in use" names SSL too.
+    if "channel binding" in message:
+        return DatabaseFault(
+            FaultKind.AUTHENTICATION,
+            "The server did not offer the channel binding that DATABASE_URL requires "
+            "(channel_binding=require): a pooler such as PgBouncer cannot do it, so connect "
+            "to the server directly or remove channel_binding=require.",
+        )
     if code in {pgcodes.INVALID_PASSWORD, pgcodes.INVALID_AUTHORIZATION_SPECIFICATION} or any(
         text in message
-        for text in ("password authentication failed", "no password supplied", 'role "')
+        for text in (
+            "password authentication failed",
+            "sasl authentication failed",  # PgBouncer's words for a wrong SCRAM password
+            "no password supplied",
+            'role "',
+        )
     ):
         return DatabaseFault(
             FaultKind.AUTHENTICATION,
             "The database refused the user name or password in DATABASE_URL.",
         )
-    if (
-        "ssl off" in message
-        or "ssl/tls required" in message
-        or "sslmode=require" in message
-        or "connection is insecure" in message
+    # Refused with TLS too (sslmode=prefer tries both): not a matter of SSL.
+    if "no pg_hba.conf entry" in message and (
+        "ssl encryption" in message or "no encryption" not in message
     ):
+        return DatabaseFault(
+            FaultKind.AUTHENTICATION,
+            "The server does not accept this user and database from this computer "
+            "(no pg_hba.conf entry): ask its administrator.",
+        )
+    if any(text in message for text in SSL_REFUSALS):
         return DatabaseFault(
             FaultKind.SSL_REQUIRED,
             "The server requires SSL: add ?sslmode=require to DATABASE_URL.",
@@ -405,10 +673,20 @@ def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFa
             "The server does not offer SSL but DATABASE_URL requires it: check sslmode.",
         )
     if "timeout expired" in message or "timed out" in message:
+        neon = is_neon(sa.make_url(database.url).host)
         return DatabaseFault(
             FaultKind.TIMED_OUT,
             f"{_host(database)} did not answer in time; a suspended Neon project can take "
-            "a few seconds to wake, so try again.",
+            "a few seconds to wake, so try again."
+            if neon
+            else f"{_host(database)} did not answer in time: check that the server is up, "
+            "and try again.",
+        )
+    if OPTIONS_REFUSED in message:  # only the URL's own options are left to refuse
+        return DatabaseFault(
+            FaultKind.UNREACHABLE,
+            "The server (a connection pooler) refuses the options parameter of "
+            "DATABASE_URL: remove options=… from the URL.",
         )
     if 'database "' in message and "does not exist" in message:
         return DatabaseFault(
@@ -468,13 +746,87 @@ def _classify_sqlite(exc: sqlite3.Error, database: DatabaseURL) -> DatabaseFault
         return DatabaseFault(
             FaultKind.TIMED_OUT, f"The SQLite file {path} is locked by another program."
         )
-    if "not a database" in lowered or "malformed" in lowered:
+    code = getattr(exc, "sqlite_errorname", "")
+    assert path is not None
+    if code == "SQLITE_FULL" or "disk is full" in lowered:
+        return _disk_full(path)
+    if code == "SQLITE_NOTADB" or "not a database" in lowered:
         return DatabaseFault(FaultKind.UNREACHABLE, f"{path} is not a usable SQLite database.")
-    if "unable to open" in lowered or "readonly" in lowered or "disk i/o" in lowered:
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            f"Cannot open the SQLite file {path}: check that its folder is writable.",
-        )
+    if code == "SQLITE_CORRUPT" or "malformed" in lowered:
+        return _damaged(path)
+    if code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")) or any(
+        text in lowered for text in ("unable to open", "readonly", "disk i/o")
+    ):
+        return _file_problem(path, exc)
     return DatabaseFault(
         FaultKind.UNEXPECTED, f"The database reported an error ({type(exc).__name__})."
+    )
+
+
+def _file_problem(path: Path, exc: sqlite3.Error) -> DatabaseFault:
+    """Why SQLite could not open or write `path`, found by asking the file system."""
+    folder = path.parent
+    if path.is_dir():
+        return DatabaseFault(
+            FaultKind.UNREACHABLE, f"Cannot open the SQLite file {path}: it is a folder."
+        )
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return _read_only_folder(path)
+    if path.exists() and not os.access(path, os.W_OK):
+        return _read_only_file(path)
+    if not path.exists():
+        return DatabaseFault(
+            FaultKind.UNREACHABLE, f"Cannot open the SQLite file {path}: it does not exist."
+        )
+    name = getattr(exc, "sqlite_errorname", "") or type(exc).__name__
+    return DatabaseFault(
+        FaultKind.UNREACHABLE, f"Cannot read or write the SQLite file {path} ({name})."
+    )
+
+
+def _creation_fault(path: Path, exc: OSError) -> DatabaseFault:
+    if exc.errno == errno.ENOSPC:
+        return _disk_full(path)
+    if not path.parent.is_dir():
+        return DatabaseFault(
+            FaultKind.UNREACHABLE, f"Cannot create the folder {path.parent} ({exc.strerror})."
+        )
+    if not os.access(path.parent, os.W_OK):
+        return _read_only_folder(path)
+    return DatabaseFault(
+        FaultKind.UNREACHABLE, f"Cannot create the SQLite file {path} ({exc.strerror})."
+    )
+
+
+def _disk_full(path: Path) -> DatabaseFault:
+    return DatabaseFault(
+        FaultKind.DISK_FULL,
+        f"The disk that holds {path} is full: nothing more can be saved until some space is "
+        "freed on it.",
+    )
+
+
+def _read_only_folder(path: Path) -> DatabaseFault:
+    return DatabaseFault(
+        FaultKind.READ_ONLY,
+        f"The folder {path.parent} is read-only: SQLite must write beside {path.name} "
+        "(its -wal and -shm files), so todo-tui cannot save there. Make the folder writable "
+        "or move the file.",
+    )
+
+
+def _read_only_file(path: Path) -> DatabaseFault:
+    return DatabaseFault(
+        FaultKind.READ_ONLY,
+        f"The SQLite file {path} is read-only: todo-tui shows it but cannot save to it "
+        f"(chmod 600 {shlex.quote(str(path))} makes it writable by you).",
+    )
+
+
+def _damaged(path: Path) -> DatabaseFault:
+    return DatabaseFault(
+        FaultKind.DAMAGED,
+        f"The SQLite file {path} is damaged: todo-tui opened it read-only and writes nothing "
+        f"to it. Keep a copy, and recover what it holds with: sqlite3 {shlex.quote(str(path))} "
+        ".recover",
     )

@@ -26,6 +26,12 @@ class FaultKind(StrEnum):
     SCHEMA = "schema problem"
     CONFLICT = "conflict"
     REJECTED = "value rejected"
+    # The SQLite file: its disk is full, it or its folder cannot be written, it is damaged,
+    # or it was deleted, moved or replaced while the app had it open.
+    DISK_FULL = "disk full"
+    READ_ONLY = "read-only"
+    DAMAGED = "damaged"
+    FILE_GONE = "file gone"
     UNEXPECTED = "unexpected"
 
 

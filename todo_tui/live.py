@@ -31,7 +31,7 @@ from collections.abc import Callable
 import psycopg2
 
 from todo_tui import todos
-from todo_tui.db import Database, is_pooler
+from todo_tui.db import Database
 from todo_tui.errors import DatabaseFault
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class ChangeFeed:
         self.on_snapshot = on_snapshot
         self.on_online = on_online
         self.idle_for = idle_for
-        self.listens = database.dialect == "postgresql" and not is_pooler(database.engine.url.host)
+        self.listens = database.dialect == "postgresql" and not database.behind_pooler
         self._stop = threading.Event()
         self._awake = threading.Event()
         self._awake.set()

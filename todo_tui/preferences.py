@@ -1,10 +1,13 @@
-"""Small per-user preferences (the theme), kept as JSON in the user config directory."""
+"""Small per-user preferences (the theme), kept as JSON in the user config directory,
+readable by their owner only (0600 in a 0700 folder)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
+
+from todo_tui.files import write_private
 
 log = logging.getLogger(__name__)
 FILE_NAME = "preferences.json"
@@ -23,9 +26,6 @@ def save(config_dir: Path, **values: str) -> None:
     path = config_dir / FILE_NAME
     data = load(config_dir) | values
     try:
-        config_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        tmp.replace(path)
+        write_private(path, json.dumps(data, indent=2))
     except OSError as exc:
         log.warning("could not save preferences to %s: %s", path, exc)

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from todo_tui import todos
+from todo_tui.drafts import Draft
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
@@ -37,13 +38,29 @@ class TodoForm(ModalScreen[TodoRecord | None]):
 
     app: TodoApp
 
-    def __init__(self, user: UserRecord, todo: TodoRecord | None = None) -> None:
+    def __init__(
+        self, user: UserRecord, todo: TodoRecord | None = None, *, text: Draft | None = None
+    ) -> None:
+        """`text`: a kept draft to start from instead of the todo's own text."""
         super().__init__()
         self.user = user
         self.todo = todo
+        self._text = text
+
+    def draft(self) -> Draft | None:
+        """What the form holds, when it differs from what is saved (for keeping at exit)."""
+        title = self.query_one("#title", Input).value
+        description = self.query_one("#description", TextArea).text
+        todo = self.todo
+        if (title, description) == ((todo.title, todo.description or "") if todo else ("", "")):
+            return None
+        return Draft(title, description, todo.id if todo else None, todo.version if todo else None)
 
     def compose(self) -> ComposeResult:
         todo = self.todo
+        title, description = (todo.title, todo.description or "") if todo else ("", "")
+        if self._text is not None:  # a restored draft
+            title, description = self._text.title, self._text.description
         with Vertical(id="todo-form"):
             yield Static("Edit todo" if todo else "New todo", classes="form-title")
             with Horizontal(id="title-label-row"):
@@ -51,16 +68,14 @@ class TodoForm(ModalScreen[TodoRecord | None]):
                 yield Static("", id="title-counter", markup=False)
             # No select-on-focus: the first key must not replace the title being edited.
             yield Input(
-                todo.title if todo else "",
+                title,
                 id="title",
                 placeholder="What needs doing?",
                 select_on_focus=False,
             )
             yield Static("", id="title-error", classes="field-error", markup=False)
             yield Label("Description (optional)")
-            yield TextArea(
-                (todo.description or "") if todo else "", id="description", soft_wrap=True
-            )
+            yield TextArea(description, id="description", soft_wrap=True)
             yield Static("", id="description-error", classes="field-error", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from todo_tui import todos
+from todo_tui import drafts, todos
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
 from todo_tui.records import TodoRecord, UserRecord
@@ -92,6 +92,34 @@ class TodoListScreen(Screen[None]):
         self.sub_title = self.user.email
         self.action_reload()
         self._start_feed()
+
+    def _offer_draft(self) -> None:
+        """The text of a form the last run was ended in (by a signal), offered back once."""
+        database = self.app.settings.database
+        if (draft := drafts.load(database, self.user.id)) is None:
+            return
+        if any(
+            (todo.title, todo.description or "") == (draft.title, draft.description)
+            for todo in self.table.all_todos
+        ):  # the save that was on its way when the app ended did land
+            drafts.discard(database, self.user.id)
+            return
+
+        def answered(restore: bool | None) -> None:
+            drafts.discard(database, self.user.id)
+            if not restore:
+                return
+            todo = self.table.get(draft.todo_id) if draft.todo_id is not None else None
+            if todo is not None and draft.version is not None:
+                todo = replace(todo, version=draft.version)  # changed since: a conflict
+            form = TodoForm(self.user, todo, text=draft)
+            self.app.push_screen(form, self._saved if todo else self._added)
+
+        detail = draft.title + (f"\n{draft.description}" if draft.description else "")
+        self.app.push_screen(
+            ConfirmDialog("Restore the todo you were writing?", detail, confirm="Restore"),
+            answered,
+        )
 
     def _start_feed(self) -> None:
         assert self.app.database is not None
@@ -170,6 +198,12 @@ class TodoListScreen(Screen[None]):
         )
 
     def _online_changed(self, online: bool) -> None:
+        if not online and (stopped := self._stopped()) is not None:
+            if self.feed is not None:
+                self.feed.stop()  # no reconnecting: the file itself went or is damaged
+            self.notify(stopped.sentence, severity="error", markup=False, timeout=30)
+            self._refresh_status()
+            return
         self._refresh_status()
         if online:
             self.notify("Reconnected to the database.", markup=False, timeout=4)
@@ -182,13 +216,18 @@ class TodoListScreen(Screen[None]):
                 timeout=8,
             )
 
+    def _stopped(self) -> DatabaseFault | None:
+        return self.app.database.stopped if self.app.database is not None else None
+
     def _refresh_status(self) -> None:
         table = self.table
         active, done = table.counts
         parts = [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
         if table.query:
             parts.append(f"{table.visible_count} matching")
-        if self.feed is not None and self.feed.offline:
+        if self._stopped() is not None:
+            parts.append("read-only: nothing more is saved")
+        elif self.feed is not None and self.feed.offline:
             parts.append("offline: reconnecting…")
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
         self.sub_title = f"{self.user.email} — {active} active, {done} done"
@@ -227,6 +266,8 @@ class TodoListScreen(Screen[None]):
     def _loaded(self, records: list[TodoRecord]) -> None:
         self.table.set_todos(records)
         self._refresh_status()
+        if not self._loaded_once:
+            self._offer_draft()  # once the list is known: an edit's todo, a landed save
         self._loaded_once = True
         if (early := self._early_snapshot) is not None:
             self._early_snapshot = None

@@ -1,0 +1,68 @@
+"""Drafts: the text of an open todo form, kept when a signal ends the app, offered back at
+the next launch.
+
+One small JSON file per database and account, 0600 in a 0700 folder of the user data
+directory. The file name is a hash of the database URL with its password masked (the URL
+itself, and so its host or user, is never written) and the account's id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+from todo_tui.config import APP_NAME, DatabaseURL
+from todo_tui.files import write_private
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Draft:
+    title: str
+    description: str
+    todo_id: int | None = None  # an edit of this todo, at `version`; None: a new todo
+    version: int | None = None
+
+
+def drafts_dir() -> Path:
+    return user_data_path(APP_NAME) / "drafts"
+
+
+def draft_path(database: DatabaseURL, user_id: int) -> Path:
+    key = hashlib.sha256(database.masked.encode("utf-8")).hexdigest()[:32]
+    return drafts_dir() / f"{key}-{int(user_id)}.json"
+
+
+def save(database: DatabaseURL, user_id: int, draft: Draft) -> Path | None:
+    """Keep `draft`; the path it went to, or None when it could not be written (logged)."""
+    path = draft_path(database, user_id)
+    try:
+        write_private(path, json.dumps(asdict(draft)))
+    except OSError as exc:
+        log.warning("could not keep the draft in %s: %s", path, exc.strerror)
+        return None
+    return path
+
+
+def load(database: DatabaseURL, user_id: int) -> Draft | None:
+    """The kept draft, or None (none kept, or a file that is not a draft)."""
+    try:
+        data = json.loads(draft_path(database, user_id).read_text(encoding="utf-8"))
+        draft = Draft(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not isinstance(draft.title, str) or not isinstance(draft.description, str):
+        return None
+    if not all(isinstance(v, int | None) for v in (draft.todo_id, draft.version)):
+        return None
+    return draft
+
+
+def discard(database: DatabaseURL, user_id: int) -> None:
+    draft_path(database, user_id).unlink(missing_ok=True)
