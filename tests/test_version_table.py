@@ -128,8 +128,8 @@ def versions(database: Database, table: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "their_revision",
-    [FOREIGN_REVISION, "0001", HEAD],
-    ids=["foreign-id", "foreign-0001", "foreign-head-id"],
+    [FOREIGN_REVISION, "0001", "0003", HEAD],
+    ids=["foreign-id", "foreign-0001", "foreign-0003", "foreign-head-id"],
 )
 def test_another_applications_alembic_version_is_not_ours(
     databases, dump, their_revision: str
