@@ -346,7 +346,7 @@ def postgres_wire_counts(url: str, wire: WireProxy) -> dict[str, Any]:
         wire.reset()
         schema_status(database)
         queries = wire.queries
-        first = queries.index("SELECT version_num FROM alembic_version")
+        first = queries.index("SELECT version_num FROM todo_tui_alembic_version")
         counts["new connection set-up"] = {
             "count": first,
             "queries": queries[:first],

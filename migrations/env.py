@@ -3,10 +3,18 @@
 Run by `alembic …` from the repository root and by the app itself (todo_tui.schema), which
 passes its own connection, already inside the migration transaction and lock, in
 `config.attributes["connection"]`. pytest-alembic passes a Connection or an Engine there.
+
+todo-tui records its revision in a version table of its own (todo_tui.schema.VERSION_TABLE),
+not Alembic's default `alembic_version`, which another application in the same database may
+own. From the command line, a setting or a database it cannot use is one sentence on stderr
+and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -14,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel.sql.sqltypes import AutoString
 
 from todo_tui.models import SQLModel, UTCDateTime
+from todo_tui.schema import VERSION_TABLE
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -45,6 +54,7 @@ def configure(**kwargs) -> None:
         compare_server_default=True,
         render_item=render_item,
         include_name=include_name,
+        version_table=VERSION_TABLE,
         on_version_apply=config.attributes.get("on_version_apply"),
         # SQLite too: db.py sends BEGIN itself, so its DDL is transactional.
         transactional_ddl=True,
@@ -67,22 +77,44 @@ def run_migrations_online() -> None:
             run_with(connection)
     else:
         # From the command line: the app's own URL resolution, transaction and lock.
-        from todo_tui.config import load_settings
         from todo_tui.db import Database
         from todo_tui.schema import migration_connection
 
-        database = Database(load_settings())
-        try:
-            with migration_connection(database) as connection:
-                run_with(connection)
-        finally:
-            database.dispose()
+        with one_sentence_on_failure():
+            database = Database(command_line_settings())
+            try:
+                with migration_connection(database) as connection:
+                    run_with(connection)
+            finally:
+                database.dispose()
+
+
+def command_line_settings():
+    from todo_tui.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"todo-tui: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+@contextmanager
+def one_sentence_on_failure() -> Iterator[None]:
+    """A database that cannot be reached is a sentence and exit status 4, as in `todo-tui db`."""
+    from todo_tui.errors import DatabaseFault
+
+    try:
+        yield
+    except DatabaseFault as fault:
+        if not fault.is_connection_problem:
+            raise
+        print(f"todo-tui: {fault.sentence}", file=sys.stderr)
+        raise SystemExit(4) from None
 
 
 def run_migrations_offline() -> None:
-    from todo_tui.config import load_settings
-
-    database = load_settings().database
+    database = command_line_settings().database
     configure(
         url=database.url,
         literal_binds=True,

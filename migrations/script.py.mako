@@ -15,6 +15,8 @@ revision: str = ${repr(up_revision)}
 down_revision: str | Sequence[str] | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+# What it changes, in words for the person asked to upgrade (the launch dialog shows it).
+description = ${repr(message)}
 
 
 def upgrade() -> None:

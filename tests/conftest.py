@@ -186,9 +186,9 @@ def database(migrated_database: Database) -> Database:
 
 
 def dump_database(database: Database) -> dict[str, Any]:
-    """Every schema object, the alembic_version rows and our tables' rows, for comparisons.
-
-    PostgreSQL: the catalog of the public schema. SQLite: sqlite_master. Reads only.
+    """Every schema object and every table's rows (version tables, ours, other
+    applications'), for comparisons. PostgreSQL: the catalog of the public schema, with its
+    triggers and functions. SQLite: sqlite_master. Reads only.
     """
     with database.engine.connect() as connection:
         run = connection.exec_driver_sql
@@ -210,12 +210,25 @@ def dump_database(database: Database) -> dict[str, Any]:
                     "FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
                 ).all()
             )
+            objects += sorted(
+                run(
+                    "SELECT 'trigger', tgname, pg_get_triggerdef(t.oid), '' FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal"
+                ).all()
+            )
+            objects += sorted(
+                run(
+                    "SELECT 'function', proname, pg_get_functiondef(oid), '' FROM pg_proc "
+                    "WHERE pronamespace = 'public'::regnamespace"
+                ).all()
+            )
             tables = {row[0] for row in objects if row[1] == "r"}
         rows = {
             table: sorted(
                 tuple(str(value) for value in row) for row in run(f'SELECT * FROM "{table}"').all()
             )
-            for table in sorted(tables & {"alembic_version", "user", "todo", "sqlite_sequence"})
+            for table in sorted(tables)
         }
         connection.rollback()
     return {"objects": objects, "rows": rows}

@@ -75,7 +75,9 @@ def alembic_engine(databases) -> sa.Engine:
 
 def version(database: Database) -> list[str]:
     with database.engine.connect() as connection:
-        result = [row[0] for row in connection.exec_driver_sql("SELECT * FROM alembic_version")]
+        result = [
+            row[0] for row in connection.exec_driver_sql("SELECT * FROM todo_tui_alembic_version")
+        ]
         connection.rollback()
     return result
 
@@ -124,6 +126,42 @@ def test_the_alembic_command_line_from_the_repository(databases) -> None:
     database = Database(databases.settings(url))
     databases.databases.append(database)
     assert schema_status(database).state is SchemaState.UP_TO_DATE
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "says"),
+    [
+        ("mysql://someone@localhost/db", 2, "DATABASE_URL from the environment"),
+        ("postgresql://postgres:s3cr3t-pw@127.0.0.1:1/x", 4, "Cannot reach the database"),
+    ],
+    ids=["bad URL", "unreachable"],
+)
+def test_the_alembic_command_line_says_one_sentence(url: str, code: int, says: str) -> None:
+    """Not a 33-line traceback: one sentence on stderr, the exit status of `todo-tui db`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=REPOSITORY,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == code, result
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("todo-tui: ") and says in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "s3cr3t-pw" not in result.stderr + result.stdout
+
+
+def test_every_revision_says_what_it_changes_in_words() -> None:
+    """The launch dialog shows each pending revision's `description` to the user."""
+    script = ScriptDirectory.from_config(app_alembic_config())
+    for revision in script.walk_revisions():
+        description = getattr(revision.module, "description", None)
+        assert isinstance(description, str), revision.revision
+        assert description[:1].isupper() and description.endswith("."), description
 
 
 # ---------------------------------------------------------------------------------------

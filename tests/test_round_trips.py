@@ -37,7 +37,7 @@ pytestmark = pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
 
 EMAIL = "alice@example.com"
 PASSWORD = "correct horse"
-VERSION_QUERY = "SELECT version_num FROM alembic_version"
+VERSION_QUERY = "SELECT version_num FROM todo_tui_alembic_version"
 # What SQLAlchemy sends on an engine's first connection (its dialect set-up), at most:
 # the hstore probe (BEGIN, SELECT, ROLLBACK) and four queries of the PostgreSQL dialect.
 MAX_ENGINE_SETUP = 7
@@ -282,7 +282,11 @@ def kinds(queries: list[str]) -> list[str]:
     for query in queries:
         words = query.split()
         table = next(
-            (w.strip('"') for w in words if w.strip('"') in {"user", "todo", "alembic_version"}),
+            (
+                w.strip('"')
+                for w in words
+                if w.strip('"') in {"user", "todo", "todo_tui_alembic_version"}
+            ),
             "?",
         )
         named.append(f"{words[0].upper()} {table}")

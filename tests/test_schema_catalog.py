@@ -188,8 +188,8 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
     )
     assert sorted(relations) == sorted(
         [
-            ("alembic_version", "r"),
-            ("alembic_version_pkc", "i"),
+            ("todo_tui_alembic_version", "r"),
+            ("todo_tui_alembic_version_pkc", "i"),
             ("user", "r"),
             ("user_pkey", "i"),
             ("user_id_seq", "S"),
@@ -354,8 +354,8 @@ def test_sqlite_file_holds_nothing_else(at) -> None:
     objects = rows(database, "SELECT type, name FROM sqlite_master")
     assert sorted(objects) == sorted(
         [
-            ("table", "alembic_version"),
-            ("index", "sqlite_autoindex_alembic_version_1"),
+            ("table", "todo_tui_alembic_version"),
+            ("index", "sqlite_autoindex_todo_tui_alembic_version_1"),
             ("table", "user"),
             ("index", "idx_user_email_unique"),
             ("table", "todo"),
@@ -527,9 +527,9 @@ def test_downgrade_to_base_removes_everything(databases) -> None:
     if database.dialect == "sqlite":
         left = rows(database, "SELECT type, name FROM sqlite_master")
         assert sorted(left) == [
-            ("index", "sqlite_autoindex_alembic_version_1"),
-            ("table", "alembic_version"),
+            ("index", "sqlite_autoindex_todo_tui_alembic_version_1"),
             ("table", "sqlite_sequence"),  # SQLite never drops it, but it is emptied
+            ("table", "todo_tui_alembic_version"),
         ]
         assert rows(database, "SELECT * FROM sqlite_sequence") == []
     else:
@@ -538,6 +538,9 @@ def test_downgrade_to_base_removes_everything(databases) -> None:
             "SELECT relname, relkind::text FROM pg_class "
             "WHERE relnamespace = 'public'::regnamespace",
         )
-        assert sorted(left) == [("alembic_version", "r"), ("alembic_version_pkc", "i")]
-    assert rows(database, "SELECT * FROM alembic_version") == []
+        assert sorted(left) == [
+            ("todo_tui_alembic_version", "r"),
+            ("todo_tui_alembic_version_pkc", "i"),
+        ]
+    assert rows(database, "SELECT * FROM todo_tui_alembic_version") == []
     assert schema_status(database).state is SchemaState.EMPTY

@@ -19,6 +19,7 @@ from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.errors import DatabaseFault, FaultKind
 from todo_tui.schema import (
+    VERSION_TABLE,
     Revision,
     SchemaState,
     SchemaStatus,
@@ -71,7 +72,7 @@ def tables(database: Database) -> set[str]:
 def version(database: Database) -> list[str]:
     with database.engine.connect() as connection:
         result = sorted(
-            row[0] for row in connection.exec_driver_sql("SELECT * FROM alembic_version")
+            row[0] for row in connection.exec_driver_sql(f"SELECT * FROM {VERSION_TABLE}")
         )
         connection.rollback()
     return result
@@ -175,22 +176,22 @@ def test_progress_reports_each_revision_once_in_order(databases, make_migrations
 
 
 def test_status_while_another_todo_tui_migrates(databases) -> None:
-    """Another process's migration commits between status's first look (no alembic_version)
+    """Another process's migration commits between status's first look (no version table)
     and its look at the tables: that is a versioned database, not an unversioned one.
 
     Deterministic: a second app instance migrates from inside the first one's
-    before_cursor_execute hook, right after the alembic_version query."""
+    before_cursor_execute hook, right after the version table query."""
     url = databases.new_url()
     database, other = Database(databases.settings(url)), Database(databases.settings(url))
     databases.databases += [database, other]
     seen: list[str] = []
 
     def migrate_meanwhile(connection, cursor, statement, *args) -> None:
-        if seen and seen[-1] == "alembic_version" and "migrated" not in seen:
+        if seen and seen[-1] == "version table" and "migrated" not in seen:
             seen.append("migrated")
             upgrade_to_head(other)
-        if "FROM alembic_version" in statement:
-            seen.append("alembic_version")
+        if f"FROM {VERSION_TABLE}" in statement:
+            seen.append("version table")
 
     sa.event.listen(database.engine, "before_cursor_execute", migrate_meanwhile)
     result = schema_status(database)
@@ -202,9 +203,43 @@ def test_status_while_another_todo_tui_migrates(databases) -> None:
 # Unversioned: tables made without Alembic.
 
 
-def test_unversioned_made_from_the_models_is_adoptable(databases, status, dump) -> None:
+def test_unversioned_made_from_the_models_is_not_adopted_without_its_triggers(
+    databases, status, dump
+) -> None:
+    """create_all of the models makes the tables and indexes, never the migrations' triggers
+    and functions: the change counter (0004) and, on PostgreSQL, NOTIFY (0003) would be
+    dead. compare_metadata saw no difference; the catalog does, and says which."""
     database = databases.empty()
     SQLModel.metadata.create_all(database.engine)
+
+    result = status(database)
+    assert result.state is SchemaState.UNVERSIONED
+    assert (result.adoptable, result.closest) == (None, HEAD)
+    if database.dialect == "sqlite":
+        missing = {f"trigger todo_count_{op} is missing" for op in ("insert", "update", "delete")}
+    else:
+        missing = {
+            "trigger todo_notify_change is missing",
+            "trigger todo_count_change is missing",
+            "function todo_count_change() is missing",
+            "function todo_notify_change() is missing",
+        }
+    assert set(result.differences) == missing
+    assert f"the closest is {HEAD}" in result.summary
+
+    before = dump(database)
+    for adopt in (False, True):
+        with pytest.raises(DatabaseFault) as refused:
+            upgrade_to_head(database, adopt=adopt)
+        assert refused.value.kind is FaultKind.SCHEMA
+        assert dump(database) == before
+
+
+def test_unversioned_made_by_the_migrations_is_adoptable(databases, status, dump) -> None:
+    """Migrated tables whose record was lost: exactly head's, adopted by a stamp alone."""
+    database = databases.migrated()
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
 
     result = status(database)
     assert result.state is SchemaState.UNVERSIONED
@@ -225,13 +260,8 @@ def test_unversioned_made_from_the_models_is_adoptable(databases, status, dump) 
     after = dump(database)
     added = set(after["objects"]) - set(before["objects"])
     assert set(before["objects"]) <= set(after["objects"])
-    assert added and all("alembic_version" in " ".join(item[:3]) for item in added), added
-    assert tables(database) - {"sqlite_sequence"} == {
-        "alembic_version",
-        "user",
-        "todo",
-        "todo_change_counter",
-    }
+    assert added and all(VERSION_TABLE in " ".join(item[:3]) for item in added), added
+    assert after["rows"]["user"] == before["rows"]["user"]
 
 
 def seed_metadata() -> sa.MetaData:
@@ -280,12 +310,12 @@ def test_unversioned_made_the_seeds_way_is_not_adoptable(databases, status, dump
     assert result.adoptable is None
     assert "they match no revision" in result.summary
     differences = "\n".join(result.differences)
-    assert "index or constraint idx_user_email_unique is missing" in differences
-    assert "unexpected index or constraint ix_user_email" in differences
-    assert "unexpected index or constraint ix_todo_user_id" in differences
-    assert "index or constraint idx_todo_user_id is missing" in differences
-    assert "column todo.description has type" in differences
-    assert "column todo.is_completed has a different default" in differences
+    assert "index idx_user_email_unique is missing" in differences
+    assert "unexpected index ix_user_email" in differences
+    assert "unexpected index ix_todo_user_id" in differences
+    assert "index idx_todo_user_id is missing" in differences
+    assert "column todo.description: VARCHAR" in differences.replace("character varying", "VARCHAR")
+    assert "column todo.is_completed: " in differences  # no default
 
     before = dump(database)
     for adopt in (False, True):
@@ -296,14 +326,17 @@ def test_unversioned_made_the_seeds_way_is_not_adoptable(databases, status, dump
             "The database has tables that no migration recorded; nothing was changed."
         )
         assert dump(database) == before
-    assert "alembic_version" not in tables(database)
+    assert VERSION_TABLE not in tables(database)
 
 
 def _models_but(change) -> sa.MetaData:
     """The models' tables with one thing changed."""
     metadata = sa.MetaData(naming_convention=SQLModel.metadata.naming_convention)
     for table in SQLModel.metadata.sorted_tables:
-        table.to_metadata(metadata)
+        copy = table.to_metadata(metadata)
+        for check in copy.constraints:
+            if isinstance(check, sa.CheckConstraint):
+                check.ddl_if(dialect="sqlite")  # as in the models; to_metadata loses it
     change(metadata.tables)
     return metadata
 
@@ -318,23 +351,31 @@ def _email_not_unique(tables) -> None:
         index.unique = False
 
 
-NEAR_MISSES = {
-    "no ON DELETE CASCADE": (_no_cascade, "foreign key todo_user_id_fkey is missing"),
+NEAR_MISSES = {  # the change, and (SQLite, PostgreSQL) what the difference says
+    "no ON DELETE CASCADE": (
+        _no_cascade,
+        "ON DELETE NO ACTION MATCH NONE, expected ON UPDATE NO ACTION ON DELETE CASCADE",
+        'todo_user_id_fkey: FOREIGN KEY(user_id)REFERENCES "user"(id), expected FOREIGN',
+    ),
     "email index not unique": (
         _email_not_unique,
-        "index or constraint idx_user_email_unique is missing",
+        "index idx_user_email_unique: (email) origin=c, expected UNIQUE (email) origin=c",
+        "index idx_user_email_unique: CREATE INDEX",
     ),
     "description NOT NULL": (
         lambda tables: setattr(tables["todo"].c.description, "nullable", False),
-        "column todo.description differs in NULL-ability",
+        "column todo.description: TEXT NOT NULL, expected TEXT NULL",
+        "column todo.description: text NOT NULL, expected text NULL",
     ),
     "no default on updated_at": (
         lambda tables: setattr(tables["user"].c.updated_at, "server_default", None),
-        "column user.updated_at has a different default",
+        "column user.updated_at: DATETIME NOT NULL, expected DATETIME NOT NULL DEFAULT",
+        "column user.updated_at: timestamp with time zone NOT NULL, expected",
     ),
     "title too long": (
         lambda tables: setattr(tables["todo"].c.title, "type", sa.String(250)),
-        "column todo.title has type",
+        "column todo.title: VARCHAR(250) NOT NULL, expected VARCHAR(200) NOT NULL",
+        "column todo.title: character varying(250) NOT NULL, expected character varying(200)",
     ),
 }
 
@@ -343,8 +384,9 @@ NEAR_MISSES = {
 def test_unversioned_with_one_difference_is_not_adoptable(
     databases, status, dump, near_miss: str
 ) -> None:
-    change, difference = NEAR_MISSES[near_miss]
+    change, *says = NEAR_MISSES[near_miss]
     database = databases.empty()
+    difference = says[database.dialect == "postgresql"]
     _models_but(change).create_all(database.engine)
     result = status(database)
     assert result.state is SchemaState.UNVERSIONED
@@ -357,9 +399,11 @@ def test_unversioned_with_one_difference_is_not_adoptable(
 
 
 def test_an_adopted_database_enforces_lengths(databases) -> None:
+    from tests.test_adoption import first_revision_metadata
+
     database = databases.empty()
-    SQLModel.metadata.create_all(database.engine)
-    upgrade_to_head(database, adopt=True)
+    first_revision_metadata().create_all(database.engine)
+    assert upgrade_to_head(database, adopt=True).state is SchemaState.UP_TO_DATE
     with pytest.raises(sa.exc.DBAPIError), database.engine.begin() as connection:
         connection.execute(
             sa.text("INSERT INTO \"user\" (email, hashed_password) VALUES (:email, 'h')"),
@@ -376,9 +420,9 @@ def test_ahead(databases, status, dump, how: str) -> None:
     database = databases.migrated()
     with database.engine.begin() as connection:
         if how == "replaced":
-            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+            connection.exec_driver_sql(f"UPDATE {VERSION_TABLE} SET version_num = '9999'")
         else:
-            connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('9999')")
+            connection.exec_driver_sql(f"INSERT INTO {VERSION_TABLE} VALUES ('9999')")
     expected_current = ("9999",) if how == "replaced" else (HEAD, "9999")
 
     result = status(database)
@@ -464,6 +508,6 @@ def test_sqlite_tables_without_the_length_checks_are_not_adoptable(tmp_path) -> 
         result = schema_status(database)
         assert result.state is SchemaState.UNVERSIONED
         assert result.adoptable is None
-        assert "CHECK constraint ck_todo_title_length is missing" in result.differences
+        assert "CHECK constraint todo.ck_todo_title_length is missing" in result.differences
     finally:
         database.dispose()

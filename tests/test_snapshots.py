@@ -133,7 +133,10 @@ class TestStartupScreen:
 
 class TestSchemaDialog:
     def test_empty_database(self, snap_compare, config_dir):
-        app = app_for(fixed_database("empty"), config_dir)
+        database = fixed_database("empty")  # it exists, holding another application's table
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        app = app_for(database, config_dir)
         assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
     def test_behind(self, snap_compare, config_dir):
@@ -144,16 +147,54 @@ class TestSchemaDialog:
             command.upgrade(config, "0001")  # an older todo-tui's database
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
+    def test_behind_backed_up(self, snap_compare, config_dir):
+        database = fixed_database("backed-up")
+        for old in SNAPSHOT_DIR.glob("backed-up.backup-*"):
+            old.unlink()
+        config = alembic_config()
+        with migration_connection(database) as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.click("#backup")
+            await settle(pilot)
+
+        app = app_for(database, config_dir)
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+    def test_legacy_version_table(self, snap_compare, config_dir):
+        database = fixed_database("legacy")
+        upgrade_to_head(database)
+        with database.engine.begin() as connection:  # as an earlier todo-tui recorded it
+            connection.exec_driver_sql(
+                "ALTER TABLE todo_tui_alembic_version RENAME TO alembic_version"
+            )
+        assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
+
+    def test_unversioned_not_adoptable(self, snap_compare, config_dir):
+        database = fixed_database("mismatch")
+        SQLModel.metadata.create_all(database.engine)  # the old way, on purpose
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("DROP INDEX idx_todo_user_id")
+            connection.exec_driver_sql("CREATE INDEX ix_todo_title ON todo (title)")
+        assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
+
     def test_ahead(self, snap_compare, config_dir):
         database = fixed_database("ahead")
         upgrade_to_head(database)
         with database.engine.begin() as connection:
-            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff9999'")
+            connection.exec_driver_sql(
+                "UPDATE todo_tui_alembic_version SET version_num = 'ffff9999'"
+            )
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
     def test_unversioned_adoptable(self, snap_compare, config_dir):
+        from tests.test_adoption import first_revision_metadata
+
         database = fixed_database("unversioned")
-        SQLModel.metadata.create_all(database.engine)  # the old way, on purpose
+        first_revision_metadata().create_all(database.engine)  # an old todo-tui's way
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
 

@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument(
         "--adopt",
         action="store_true",
-        help="first record an unversioned database whose tables match the newest revision "
-        "as that revision",
+        help="first record an unversioned database whose tables match a revision exactly "
+        "(the newest such) as that revision, then upgrade from there",
     )
     return parser
 

@@ -2,18 +2,30 @@
 
 The launch check of an up-to-date database is on the way to the login screen, so it needs
 neither Alembic nor the models: `known_head` reads the head revision from the migration
-files themselves (tests prove it equals Alembic's), and one SELECT of alembic_version
-decides. Alembic and the models are imported only when the database is not up to date.
+files themselves (tests prove it equals Alembic's), and one SELECT of todo-tui's own
+version table decides. Alembic and the models are imported only when the database is not up
+to date.
+
+todo-tui's version table is `todo_tui_alembic_version`, not Alembic's default
+`alembic_version`: a database may be shared with other applications (Neon's default
+`neondb` often is), and theirs is never read as ours nor changed. Databases made before
+record todo-tui's revision in `alembic_version`; such a "legacy" database is recognised only
+when the row is one of todo-tui's revisions AND todo-tui's tables are there exactly as that
+revision builds them (todo_tui.catalog). It is then "behind", and the upgrade moves the row
+over inside its transaction (dropping `alembic_version` only if nothing else is left in it).
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +42,10 @@ if TYPE_CHECKING:
 
 # The tables of todo_tui.models (a test proves it), without importing SQLModel here.
 OUR_TABLES = frozenset({"user", "todo", "todo_change_counter"})
+# Where todo-tui records its revision (migrations/env.py passes it to Alembic).
+VERSION_TABLE = "todo_tui_alembic_version"
+# Alembic's default, which todo-tui used before and other applications may use.
+LEGACY_VERSION_TABLE = "alembic_version"
 # pg_advisory_xact_lock key shared by every todo-tui that migrates the same database.
 MIGRATION_LOCK_KEY = 0x70D0_7E1
 MIGRATION_TIME_LIMIT = 300  # seconds
@@ -47,7 +63,9 @@ class SchemaState(StrEnum):
 @dataclass(frozen=True)
 class Revision:
     id: str
-    message: str
+    message: str  # the docstring's first line, for developers and `todo-tui db`
+    # What it changes, in words for users (the migration's `description`)
+    description: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,8 @@ class SchemaStatus:
     # unversioned only: the revision the tables match (None: they match none) and why not
     adoptable: str | None = None
     differences: tuple[str, ...] = ()
+    closest: str | None = None  # unversioned, matching none: the revision it differs least from
+    legacy: bool = False  # behind: todo-tui's revision is in alembic_version, to be moved
     fault: DatabaseFault | None = None
 
     @property
@@ -75,6 +95,19 @@ class SchemaStatus:
         match self.state:
             case SchemaState.UP_TO_DATE:
                 return f"The database is up to date (revision {self.head})."
+            case SchemaState.BEHIND if self.legacy and not self.pending:
+                return (
+                    f"The database is at revision {current}, recorded the old way in the "
+                    f"table {LEGACY_VERSION_TABLE} (which other applications may share); the "
+                    f"upgrade moves that record to todo-tui's own table, {VERSION_TABLE}."
+                )
+            case SchemaState.BEHIND if self.legacy:
+                return (
+                    f"The database is at revision {current}, recorded the old way in the "
+                    f"table {LEGACY_VERSION_TABLE} (which other applications may share); the "
+                    f"upgrade moves that record to todo-tui's own table, {VERSION_TABLE}, "
+                    f"and applies {_migrations(self.pending)} to reach {self.head}."
+                )
             case SchemaState.BEHIND:
                 return (
                     f"The database is at revision {current}; {_migrations(self.pending)} "
@@ -94,8 +127,9 @@ class SchemaStatus:
             case SchemaState.UNVERSIONED:
                 return (
                     "The database has todo-tui tables but no record of its migrations (it was "
-                    "created without Alembic), and they match no revision, so todo-tui will not "
-                    "change it."
+                    "created without Alembic), and they match no revision"
+                    + (f" (the closest is {self.closest})" if self.closest else "")
+                    + ", so todo-tui will not change it."
                 )
             case SchemaState.AHEAD:
                 return (
@@ -206,9 +240,15 @@ def schema_status(database: Database, *, script_location: Path | None = None) ->
                 return SchemaStatus(SchemaState.UP_TO_DATE, head, current)
             script = _script_directory(script_location)
             head = script.get_current_head() or ""
-            if current is None:
-                return _unstamped_status(connection, script, head)
-            return _versioned_status(current, script, head)
+            if current is not None:
+                return _versioned_status(current, script, head)
+            if connection.dialect.name != "sqlite":
+                # A real transaction, rolled back: the reference schema is built inside it.
+                connection.execution_options(isolation_level="READ COMMITTED")
+            try:
+                return _unstamped_status(connection, script, head, script_location)
+            finally:
+                connection.rollback()
     except DatabaseFault as fault:
         if head is None:
             head = (script or _script_directory(script_location)).get_current_head() or ""
@@ -216,9 +256,9 @@ def schema_status(database: Database, *, script_location: Path | None = None) ->
 
 
 def _stamped_revisions(connection: Connection) -> tuple[str, ...] | None:
-    """The revisions in alembic_version, or None when there is no such table."""
+    """The revisions in todo-tui's version table, or None when there is no such table."""
     try:
-        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        rows = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
     except sa.exc.DBAPIError as exc:
         if not _is_missing_table(exc):
             raise
@@ -247,92 +287,99 @@ def _versioned_status(current: tuple[str, ...], script: ScriptDirectory, head: s
 def _pending(script: ScriptDirectory, head: str, current: tuple[str, ...]) -> tuple[Revision, ...]:
     lower = current[0] if current else "base"
     revisions = reversed(list(script.iterate_revisions(head, lower)))
-    return tuple(Revision(rev.revision, (rev.doc or "").strip()) for rev in revisions)
+    return tuple(_revision(rev) for rev in revisions)
 
 
-def _unstamped_status(connection: Connection, script: ScriptDirectory, head: str) -> SchemaStatus:
-    tables = set(sa.inspect(connection).get_table_names()) & OUR_TABLES
-    if not tables:
-        return SchemaStatus(SchemaState.EMPTY, head, pending=_pending(script, head, ()))
-    # A migration commits its tables and alembic_version together: one may have committed
-    # since alembic_version was found missing. Look again before calling them unversioned.
-    current = _stamped_revisions(connection)
+def _revision(script) -> Revision:
+    """A revision's id, its docstring's first line, and the words a user reads: the module's
+    `description`, else that first line."""
+    message = (script.doc or "").strip()
+    description = getattr(script.module, "description", None) or message
+    return Revision(script.revision, message, description)
+
+
+def _unstamped_status(
+    connection: Connection, script: ScriptDirectory, head: str, script_location: Path | None
+) -> SchemaStatus:
+    """No version table of todo-tui's own: empty, a legacy database (todo-tui's revision in
+    `alembic_version`), or tables made without migrations that may match a revision."""
+    found = _match_tables(connection, script, script_location)
+    # A migration commits its tables and version table together: one may have committed
+    # since the version table was found missing. Look again before judging the tables.
+    current = _stamped_revisions_in_transaction(connection)
     if current is not None:
         return _versioned_status(current, script, head)
-    differences = _differences(connection)
-    connection.rollback()
-    if differences:
-        return SchemaStatus(SchemaState.UNVERSIONED, head, differences=differences)
+    if found.legacy is not None:
+        return SchemaStatus(
+            SchemaState.BEHIND,
+            head,
+            (found.legacy,),
+            _pending(script, head, (found.legacy,)),
+            legacy=True,
+        )
+    if not found.has_tables:
+        return SchemaStatus(SchemaState.EMPTY, head, pending=_pending(script, head, ()))
+    if found.adoptable is None:
+        return SchemaStatus(
+            SchemaState.UNVERSIONED, head, differences=found.differences, closest=found.closest
+        )
     return SchemaStatus(
-        SchemaState.UNVERSIONED, head, adoptable=head, pending=_pending(script, head, (head,))
+        SchemaState.UNVERSIONED,
+        head,
+        adoptable=found.adoptable,
+        pending=_pending(script, head, (found.adoptable,)),
     )
 
 
-def _differences(connection: Connection) -> tuple[str, ...]:
-    """How the live tables differ from the models (the head revision), as short phrases."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from todo_tui.models import SQLModel
-
-    context = MigrationContext.configure(
-        connection,
-        opts={
-            "compare_type": True,
-            "compare_server_default": True,
-            "include_name": lambda name, type_, parents: type_ != "table" or name in OUR_TABLES,
-        },
-    )
-    differences = [_describe(diff) for diff in compare_metadata(context, SQLModel.metadata)]
-    if connection.dialect.name == "sqlite":
-        differences += _missing_sqlite_checks(connection)
-    return tuple(differences)
+@dataclass(frozen=True)
+class _TablesFound:
+    has_tables: bool
+    legacy: str | None = None  # todo-tui's revision in alembic_version, its tables matching it
+    adoptable: str | None = None  # the newest revision the tables match exactly
+    closest: str | None = None  # else the revision they differ least from,
+    differences: tuple[str, ...] = ()  # and how
 
 
-def _missing_sqlite_checks(connection: Connection) -> list[str]:
-    """Alembic does not compare CHECK constraints; on SQLite they carry the length limits."""
-    from todo_tui.models import SQLModel
+def _match_tables(
+    connection: Connection, script: ScriptDirectory, script_location: Path | None
+) -> _TablesFound:
+    """Compare the live tables with what each revision builds (see todo_tui.catalog)."""
+    from todo_tui import catalog
 
-    missing = []
-    for table in SQLModel.metadata.sorted_tables:
-        sql = connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table.name,)
-        ).scalar()
-        for check in table.constraints:
-            if sql and isinstance(check, sa.CheckConstraint) and check.name not in sql:
-                missing.append(f"CHECK constraint {check.name} is missing")
-    return missing
+    legacy = _legacy_revisions(connection, {rev.revision for rev in script.walk_revisions()})
+    has_tables = _has_our_tables(connection)
+    if not has_tables:
+        return _TablesFound(False)
+    try:
+        references = catalog.reference_catalogs(connection, script_location or migrations_dir())
+    except catalog.ReferenceUnavailable as exc:
+        if legacy:  # recognised by its revision and its tables' names alone
+            return _TablesFound(True, legacy=legacy[-1])
+        return _TablesFound(True, differences=(str(exc),))
+    live = catalog.read_catalog(connection, references.values())
+    ranked = []
+    for revision, reference in reversed(references.items()):  # newest first
+        differences = catalog.differences(live, reference)
+        if not differences:
+            if revision in legacy:
+                return _TablesFound(True, legacy=revision)
+            if not legacy:
+                return _TablesFound(True, adoptable=revision)
+        ranked.append((len(differences), revision, differences))
+    matching = [revision for count, revision, _ in ranked if count == 0]
+    if matching:  # a revision the tables match, but not the one alembic_version names
+        return _TablesFound(True, adoptable=matching[0])
+    _, closest, differences = min(ranked, key=lambda item: item[0])  # ties: the newest
+    return _TablesFound(True, closest=closest, differences=differences)
 
 
-def _describe(diff) -> str:
-    if isinstance(diff, list):  # column modifications come grouped
-        return "; ".join(_describe(item) for item in diff)
-    kind = diff[0]
-    match kind:
-        case "add_table":
-            return f"table {diff[1].name} is missing"
-        case "remove_table":
-            return f"unexpected table {diff[1].name}"
-        case "add_column":
-            return f"column {diff[2]}.{diff[3].name} is missing"
-        case "remove_column":
-            return f"unexpected column {diff[2]}.{diff[3].name}"
-        case "add_index" | "add_constraint":
-            return f"index or constraint {diff[1].name} is missing"
-        case "remove_index" | "remove_constraint":
-            return f"unexpected index or constraint {diff[1].name}"
-        case "add_fk":
-            return f"foreign key {diff[1].name} is missing"
-        case "remove_fk":
-            return f"unexpected foreign key {diff[1].name}"
-        case "modify_type":
-            return f"column {diff[2]}.{diff[3]} has type {diff[5]}, expected {diff[6]}"
-        case "modify_nullable":
-            return f"column {diff[2]}.{diff[3]} differs in NULL-ability"
-        case "modify_default":
-            return f"column {diff[2]}.{diff[3]} has a different default"
-        case _:
-            return kind.replace("_", " ")
+def _legacy_revisions(connection: Connection, known: set[str]) -> list[str]:
+    """todo-tui's revisions among the rows of `alembic_version` (other applications may
+    keep theirs there too), oldest first; those rows are never read as anything else."""
+    if not sa.inspect(connection).has_table(LEGACY_VERSION_TABLE):
+        return []
+    rows = connection.exec_driver_sql(f"SELECT version_num FROM {LEGACY_VERSION_TABLE}").all()
+    return sorted(row[0] for row in rows if row[0] in known)
 
 
 @contextmanager
@@ -384,11 +431,12 @@ def upgrade_to_head(
 ) -> SchemaStatus:
     """Apply every pending migration in one transaction, reporting each revision as applied.
 
-    With `adopt`, an unversioned database whose tables match a revision is stamped with it
-    first. A failure leaves schema and version as they were. Returns the final status.
+    A legacy database (todo-tui's revision in `alembic_version`) has that revision moved to
+    todo-tui's own version table first; with `adopt`, an unversioned database whose tables
+    match a revision is stamped with it first. A failure leaves schema and version as they
+    were. Returns the final status.
     """
     from alembic import command
-    from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
     config = alembic_config(script_location)
@@ -396,20 +444,25 @@ def upgrade_to_head(
     def on_version_apply(*, ctx, step, heads, run_args) -> None:
         # Adopting stamps a revision: nothing is applied, so nothing is reported.
         if progress is not None and step.is_upgrade and not step.is_stamp:
-            revision = step.up_revision
-            progress(Revision(revision.revision, (revision.doc or "").strip()))
+            progress(_revision(step.up_revision))
 
     config.attributes["on_version_apply"] = on_version_apply
     with migration_connection(database) as connection:
         config.attributes["connection"] = connection
         # Decided again under the lock: another client may have migrated meanwhile.
-        if _stamped_revisions_in_transaction(connection) is None and _has_our_tables(connection):
-            if not adopt or _differences(connection):
-                raise DatabaseFault(
-                    FaultKind.SCHEMA,
-                    "The database has tables that no migration recorded; nothing was changed.",
-                )
-            command.stamp(config, ScriptDirectory.from_config(config).get_current_head())
+        if _stamped_revisions_in_transaction(connection) is None:
+            script = _script_directory(script_location)
+            found = _match_tables(connection, script, script_location)
+            if found.legacy is not None:
+                command.stamp(config, found.legacy)
+                _release_legacy_revision(connection, found.legacy)
+            elif found.has_tables:
+                if not adopt or found.adoptable is None:
+                    raise DatabaseFault(
+                        FaultKind.SCHEMA,
+                        "The database has tables that no migration recorded; nothing was changed.",
+                    )
+                command.stamp(config, found.adoptable)
         try:
             command.upgrade(config, "head")
         except CommandError as exc:
@@ -418,12 +471,53 @@ def upgrade_to_head(
     return schema_status(database, script_location=script_location)
 
 
+def _release_legacy_revision(connection: Connection, revision: str) -> None:
+    """Take todo-tui's row out of `alembic_version`; drop the table if nothing else is left."""
+    connection.execute(
+        sa.text(f"DELETE FROM {LEGACY_VERSION_TABLE} WHERE version_num = :revision"),
+        {"revision": revision},
+    )
+    if connection.exec_driver_sql(f"SELECT count(*) FROM {LEGACY_VERSION_TABLE}").scalar() == 0:
+        connection.exec_driver_sql(f"DROP TABLE {LEGACY_VERSION_TABLE}")
+
+
 def _stamped_revisions_in_transaction(connection: Connection) -> tuple[str, ...] | None:
-    if not sa.inspect(connection).has_table("alembic_version"):
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
         return None
-    rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
-    return tuple(row[0] for row in rows)
+    rows = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
+    return tuple(sorted(row[0] for row in rows))
 
 
 def _has_our_tables(connection: Connection) -> bool:
     return bool(set(sa.inspect(connection).get_table_names()) & OUR_TABLES)
+
+
+def backup_sqlite(database: Database, *, label: str, today: date | None = None) -> Path:
+    """A consistent copy of the SQLite file (sqlite3's backup API) next to it, named with the
+    date and `label` (the revision), readable by its owner only. Returns its path."""
+    source = database.settings.database.sqlite_path
+    assert source is not None, "only SQLite files are copied"
+    stem = f"{source.stem}.backup-{(today or date.today()).isoformat()}-{label}"
+    target = source.with_name(f"{stem}{source.suffix}")
+    number = 1
+    while True:
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            break
+        except FileExistsError:
+            number += 1
+            target = source.with_name(f"{stem}-{number}{source.suffix}")
+        except OSError as exc:
+            raise DatabaseFault(
+                FaultKind.UNEXPECTED,
+                f"Cannot write a backup copy in {source.parent} ({exc.strerror}).",
+            ) from exc
+    try:
+        with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+            original.backup(copy)
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise DatabaseFault(
+            FaultKind.UNEXPECTED, f"Cannot write the backup copy {target} ({exc})."
+        ) from exc
+    return target

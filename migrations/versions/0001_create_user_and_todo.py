@@ -14,6 +14,8 @@ revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What it changes, in words for the person asked to upgrade.
+description = "Creates the tables that hold accounts and their todos."
 
 
 def _timestamp(name: str) -> sa.Column:

@@ -17,6 +17,10 @@ revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What it changes, in words for the person asked to upgrade.
+description = (
+    "Adds a version number to every todo, so that edits made elsewhere are never overwritten."
+)
 
 
 def upgrade() -> None:

@@ -19,6 +19,11 @@ revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What it changes, in words for the person asked to upgrade.
+description = (
+    "Lets other open terminals see each change at once "
+    "(PostgreSQL only: nothing changes on SQLite)."
+)
 
 
 def upgrade() -> None:

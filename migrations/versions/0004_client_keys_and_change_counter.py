@@ -25,6 +25,11 @@ revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What it changes, in words for the person asked to upgrade.
+description = (
+    "Lets a save that is retried after a lost connection find its first attempt instead of "
+    "adding a copy, and gives every list a change counter that other terminals check."
+)
 
 CLIENT_KEY_MAX = 64
 

@@ -1,4 +1,9 @@
-"""The launch-time offer: upgrade, adopt, or refuse, depending on the schema state."""
+"""The launch-time offer for a database that already exists: upgrade, adopt, or refuse.
+
+It says in words what will change (each migration's `description`), the revision ids only
+as details; for a SQLite file it offers a backup copy first. (A SQLite file the app has just
+made gets its tables without this dialog: see startup.check_database.)
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,19 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, LoadingIndicator, Static
 
-from todo_tui.schema import Revision, SchemaState, SchemaStatus, upgrade_to_head
+from todo_tui.schema import (
+    LEGACY_VERSION_TABLE,
+    VERSION_TABLE,
+    Revision,
+    SchemaState,
+    SchemaStatus,
+    backup_sqlite,
+    upgrade_to_head,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from todo_tui.app import TodoApp
 
 TITLES = {
@@ -22,6 +37,11 @@ TITLES = {
     SchemaState.UNVERSIONED: "Database not created by todo-tui's migrations",
     SchemaState.AHEAD: "Database from a newer todo-tui",
 }
+MOVE_RECORD = (
+    f"Moves todo-tui's record of its migrations from the table {LEGACY_VERSION_TABLE}, which "
+    f"other applications may share, to a table of its own, {VERSION_TABLE}."
+)
+ONE_TRANSACTION = "All in one transaction: if any step fails, nothing is changed."
 
 
 class SchemaDialog(ModalScreen[bool]):
@@ -40,38 +60,117 @@ class SchemaDialog(ModalScreen[bool]):
         status = self.status
         with Vertical(id="schema-dialog"):
             yield Static(TITLES[status.state], id="schema-title", markup=False)
-            yield Static(
-                f"Database: {self.app.settings.database.masked}\n"
-                f"Current revision: {', '.join(status.current) or 'none'}\n"
-                f"This todo-tui needs: {status.head}",
-                id="schema-facts",
-                markup=False,
-            )
-            yield Static(status.summary, id="schema-summary", markup=False)
+            yield Static(self._facts(), id="schema-facts", markup=False)
+            yield Static(self._intro(), id="schema-summary", markup=False)
             yield Static(self._details(), id="schema-details", markup=False)
+            if self.offers_backup:
+                yield Static(
+                    "You can first make a copy of the file, next to it.",
+                    id="schema-backup",
+                    classes="schema-note",
+                    markup=False,
+                )
             yield LoadingIndicator(id="schema-busy")
             yield Static("", id="schema-error", markup=False)
             with Horizontal(id="schema-buttons"):
-                if self.status.can_upgrade:
-                    label = (
-                        "Adopt and upgrade"
-                        if status.state is SchemaState.UNVERSIONED
-                        else ("Create tables" if status.state is SchemaState.EMPTY else "Upgrade")
-                    )
-                    yield Button(label, id="upgrade", variant="primary")
+                if status.can_upgrade:
+                    yield Button(self._upgrade_label(), id="upgrade", variant="primary")
+                if self.offers_backup:
+                    yield Button("Back up first", id="backup")
                 yield Button("Quit", id="quit")
 
+    @property
+    def offers_backup(self) -> bool:
+        """A SQLite file with todo-tui's tables in it, about to be changed."""
+        return (
+            self.app.settings.database.is_sqlite
+            and self.status.can_upgrade
+            and self.status.state is not SchemaState.EMPTY
+        )
+
+    def _upgrade_label(self) -> str:
+        match self.status.state:
+            case SchemaState.UNVERSIONED:
+                return "Adopt and upgrade"
+            case SchemaState.EMPTY:
+                return "Create tables"
+            case _:
+                return "Upgrade"
+
+    def _facts(self) -> str:
+        facts = f"Database: {self.app.settings.database.masked}"
+        status = self.status
+        start = ", ".join(status.current) or status.adoptable
+        if start and status.can_upgrade:
+            facts += f"\nRevision {start}" + (f" → {status.head}" if start != status.head else "")
+        return facts
+
+    def _intro(self) -> str:
+        status = self.status
+        match status.state:
+            case SchemaState.EMPTY:
+                return (
+                    "This database has no todo-tui tables yet. todo-tui will create them, "
+                    "and leave anything else in it as it is:"
+                )
+            case SchemaState.BEHIND:
+                return (
+                    "An older todo-tui set up this database. Upgrading keeps every account "
+                    "and todo, and:"
+                )
+            case SchemaState.UNVERSIONED if status.adoptable:
+                return (
+                    "This database has todo-tui's tables, made without its migrations. They "
+                    f"are exactly those of revision {status.adoptable}, so todo-tui can record "
+                    "that, keep every row, and then:"
+                )
+            case _:
+                return status.summary
+
     def _details(self) -> str:
-        if self.status.differences:
-            return "What differs:\n" + "\n".join(f"  • {d}" for d in self.status.differences)
-        lines = []
-        for revision in self.status.pending:
+        status = self.status
+        if status.differences:
+            closest = f" (revision {status.closest})" if status.closest else ""
+            return f"How the tables differ from what todo-tui makes{closest}:\n" + "\n".join(
+                f"• {difference}" for difference in status.differences
+            )
+        if not status.can_upgrade:
+            return ""
+        lines = [f"• {MOVE_RECORD}"] if status.legacy else []
+        for revision in status.pending:
             mark = "✓" if revision in self.applied else "•"
-            lines.append(f"  {mark} {revision.id}  {revision.message}")
-        return ("Migrations to apply:\n" + "\n".join(lines)) if lines else ""
+            lines.append(f"{mark} {revision.description or revision.message} ({revision.id})")
+        if not lines:
+            lines.append("• Records it; nothing else changes.")
+        return "\n".join([*lines, "", ONE_TRANSACTION])
 
     def on_mount(self) -> None:
+        details = self.query_one("#schema-details", Static)
+        details.display = bool(self._details())
         self.query_one("#upgrade" if self.status.can_upgrade else "#quit", Button).focus()
+
+    @on(Button.Pressed, "#backup")
+    def backup(self) -> None:
+        button = self.query_one("#backup", Button)
+        button.disabled = True
+        status = self.status
+        label = status.current[0] if status.current else "unversioned"
+        today = self.app.clock().astimezone().date()
+
+        def work() -> Path:
+            assert self.app.database is not None
+            return backup_sqlite(self.app.database, label=label, today=today)
+
+        self.app.call_database(self, work, done=self._backed_up, failed=self._backup_failed)
+
+    def _backed_up(self, path: Path) -> None:
+        self.query_one("#schema-backup", Static).update(f"Backed up to {path}")
+        self.query_one("#backup", Button).label = "Backed up"
+        self.query_one("#upgrade", Button).focus()
+
+    def _backup_failed(self, failure: Exception) -> None:
+        self.query_one("#schema-backup", Static).update(f"{failure} Nothing was changed.")
+        self.query_one("#backup", Button).disabled = False
 
     @on(Button.Pressed, "#upgrade")
     def upgrade(self) -> None:

@@ -22,6 +22,8 @@ from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 from todo_tui.errors import DatabaseFault, FaultKind
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from todo_tui.app import TodoApp
     from todo_tui.schema import SchemaStatus
 
@@ -40,15 +42,35 @@ def passes(fault: DatabaseFault | None) -> bool:
 def check_database(app: TodoApp) -> SchemaStatus:
     """Runs on the database thread: the imports the check needs, the engine, and the schema status.
 
+    A SQLite file that did not exist (or was empty) before this check is one the app itself
+    makes: its tables are created straight away, with nothing to ask. Every other database
+    that is not up to date gets the dialog.
+
     Only those: what logging in and the list need is imported once the login screen has
     been painted (LoginScreen.on_mount), so it does not delay it.
     """
     from todo_tui.db import Database
-    from todo_tui.schema import schema_status
+    from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
+    made_here = is_new_sqlite_file(app.settings.database.sqlite_path)
     if app.database is None:
         app.database = Database(app.settings)
-    return schema_status(app.database)
+    status = schema_status(app.database)
+    if made_here and status.state is SchemaState.EMPTY:
+        return upgrade_to_head(app.database)
+    return status
+
+
+def is_new_sqlite_file(path: Path | None) -> bool:
+    """No file yet (the check is about to make it), or one with nothing in it at all."""
+    if path is None:
+        return False
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # cannot tell: the dialog asks
 
 
 class StartupScreen(Screen[None]):
