@@ -31,7 +31,7 @@ def check_database(app: TodoApp) -> SchemaStatus:
     from todo_tui.schema import schema_status
 
     if app.database is None:
-        app.database = Database(app.settings)
+        app.database = Database(app.settings, single_connection=True)
     return schema_status(app.database)
 
 

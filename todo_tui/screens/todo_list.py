@@ -104,6 +104,7 @@ class TodoListScreen(Screen[None]):
             ),
             on_online=lambda online: self._from_feed(self._online_changed, online),
             idle_for=self.app.idle_for,
+            thread=self.app.database_thread,  # the app's one connection, between its jobs
         )
         self.app.input_signal.subscribe(self, self._user_is_back)
         self.feed.start()
@@ -127,9 +128,9 @@ class TodoListScreen(Screen[None]):
     # -- changes made elsewhere ----------------------------------------------------------------
 
     def _changed_elsewhere(self, changes: Changes) -> None:
-        for todo_id, version in changes.items():
-            if version is None:
-                self.table.remove(todo_id)
+        """A batch of changes (the feed gathers those that arrive together): one rebuild
+        for all the deletes, one fetch for the rest."""
+        self.table.remove_many([i for i, version in changes.items() if version is None])
         self._fetch(
             {
                 todo_id
@@ -154,9 +155,9 @@ class TodoListScreen(Screen[None]):
             return
         self._added_at = {i: at for i, at in self._added_at.items() if at > taken_at}
         table = self.table
-        for todo in table.all_todos:
-            if todo.id not in snapshot and todo.id not in self._added_at:
-                table.remove(todo.id)
+        table.remove_many(
+            [t.id for t in table.all_todos if t.id not in snapshot and t.id not in self._added_at]
+        )
         self._refresh_status()
         self._fetch({i for i, version in snapshot.items() if self._is_newer(i, version)})
 

@@ -163,6 +163,7 @@ class TodoTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._done = 0
         self._style_gen = 0
+        self.rebuild_count = 0  # re-filterings and re-sorts so far (for tests, benchmarks)
 
     # Mutators only touch `_entries` or options: `_rebuild` still sees the old rows,
     # so it can find the todo that was under the cursor.
@@ -184,8 +185,16 @@ class TodoTable(ScrollView, can_focus=True):
         self._rebuild()
 
     def remove(self, todo_id: int) -> None:
-        if (old := self._entries.pop(todo_id, None)) is not None:
-            self._done -= old.record.is_completed
+        self.remove_many((todo_id,))
+
+    def remove_many(self, todo_ids: Iterable[int]) -> None:
+        """Remove every one of these todos that is held, then re-filter and re-sort once."""
+        removed = False
+        for todo_id in todo_ids:
+            if (old := self._entries.pop(todo_id, None)) is not None:
+                self._done -= old.record.is_completed
+                removed = True
+        if removed:
             self._rebuild()
 
     def get(self, todo_id: int) -> TodoRecord | None:
@@ -244,6 +253,7 @@ class TodoTable(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         """Re-filter and re-sort, keeping the cursor on its todo if still visible."""
+        self.rebuild_count += 1
         anchor = self.cursor_todo
         rows = list(self._entries.values())
         if self.filter_by != "all":
