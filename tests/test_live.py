@@ -10,6 +10,7 @@ import contextlib
 import logging
 import re
 import select
+import socket
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ from tests.pilot import (
 from tests.wire import WireProxy
 from todo_tui import live, todos
 from todo_tui.config import Settings, load_settings
+from todo_tui.database_thread import DatabaseThread
 from todo_tui.db import APPLICATION_NAME, Database
 from todo_tui.live import ChangeFeed
 from todo_tui.models import Todo
@@ -837,3 +839,62 @@ async def test_a_thousand_deletes_elsewhere_on_50000_todos_rebuild_the_list_a_fe
             assert rebuilds <= DELETED_ELSEWHERE / 10
     finally:
         other.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# A lost connection is logged as a warning in the classified sentence, never the password
+
+
+def test_a_refused_connection_is_logged_as_one_warning_sentence_without_the_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    secret = "S3cret-Pa55"
+    url = f"postgresql://alice:{secret}@127.0.0.1:{port}/todo"
+    database = Database(load_settings(database_url=url, environ={}), single_connection=True)
+    failures: list[bool] = []
+    feed = ChangeFeed(
+        database,
+        1,
+        on_changes=print,
+        on_snapshot=print,
+        on_online=failures.append,
+        idle_for=lambda: 0.0,
+    )
+    caplog.set_level(logging.WARNING, logger="todo_tui.live")
+    feed.start()
+    try:
+        wait_until(lambda: failures == [False], "the feed offline")
+    finally:
+        feed.stop()
+        database.dispose()
+    records = [r for r in caplog.records if r.name == "todo_tui.live"]
+    assert records and all(r.levelno == logging.WARNING and not r.exc_info for r in records)
+    assert records[0].getMessage() == (
+        "change feed: Cannot reach the database at 127.0.0.1: check that it is running and "
+        "that DATABASE_URL is right. Reconnecting."
+    )
+    assert secret not in caplog.text
+
+
+def test_the_database_thread_closes_the_idle_connection_once_after_its_idle_limit() -> None:
+    """With no change feed (the log-in screen): on_idle once the thread had no work for
+    idle_after, not again until more work came; the work itself runs in order."""
+    released, done = [], []
+    thread = DatabaseThread(on_idle=lambda: released.append(time.monotonic()), idle_after=0.2)
+    try:
+        for number in range(3):
+            thread.submit(lambda number=number: done.append(number))
+        wait_until(lambda: len(released) == 1, "released after the idle limit")
+        assert done == [0, 1, 2]
+        idle_from = released[0]
+        wait_until(lambda: time.monotonic() - idle_from > 0.5, "a while longer, idle")
+        assert len(released) == 1  # once
+        thread.submit(lambda: done.append(3))
+        wait_until(lambda: len(released) == 2, "released again after more work")
+        assert done == [0, 1, 2, 3]
+    finally:
+        thread.stop()
+        assert thread.join(5)
