@@ -193,8 +193,11 @@ class ChangeFeed:
         if self._connection is not None and not self._connection.closed:
             # The connection stays with the app (another user may log in): stop listening.
             try:
-                with self.database.faults(), self._connection.cursor() as cursor:
-                    cursor.execute("UNLISTEN *")
+                with self.database.faults(), self.database.engine.raw_connection() as proxied:
+                    if proxied.info.get(LISTENING) == self._channel:
+                        with proxied.dbapi_connection.cursor() as cursor:
+                            cursor.execute("UNLISTEN *")
+                        del proxied.info[LISTENING]
             except EXPECTED_FAILURES as exc:
                 log.info("change feed: %s", self._sentence(exc))
         self._connection = None
