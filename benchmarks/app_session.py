@@ -45,7 +45,9 @@ from todo_tui.config import load_settings
 HEARTBEAT = 0.010
 STEP_INTERVAL = 0.040
 DATABASE_THREAD = "todo-tui-database"  # app.DatabaseThread
-LIVE_FEED = ("LISTEN", "UNLISTEN")
+# The live feed's own queries on the app's one connection, counted as background: its
+# LISTEN (and the LISTEN that checks a silent connection), the catch-up after it, UNLISTEN.
+LIVE_FEED = ("LISTEN", "UNLISTEN", "SELECT id, version FROM todo WHERE user_id = ")
 TIMEOUT = 20.0
 KEY_CHARACTERS = {"enter": "\r", "space": " ", "ctrl+s": "\x13", "escape": "\x1b"}
 
@@ -88,15 +90,13 @@ class WireCounter:
         self.control.request("reset")
 
     def read(self) -> dict[str, Any]:
-        """The queries of the window but the live feed's (counted as background): those of
-        the connection that LISTENs, its set-up and its snapshot included."""
+        """The queries of the window but the live feed's (counted as background)."""
         seen = self.control.request("read")
-        feed = {n for n, q in seen["sent"] if q.startswith(LIVE_FEED)}
-        ours = [q for n, q in seen["sent"] if n not in feed]
+        ours = [q for n, q in seen["sent"] if not q.startswith(LIVE_FEED)]
         return {
             "count": len(ours),
             "queries": ours,
-            "connections": len(set(seen["new"]) - feed),
+            "connections": len(set(seen["new"])),
             "background": len(seen["sent"]) - len(ours),
         }
 
@@ -107,12 +107,13 @@ class WireCounter:
 class SqliteCounter:
     """SQLite statements (BEGIN, COMMIT and ROLLBACK included), seen by sqlite3 itself.
 
-    Those run by the app's database thread are the actions'; those of other threads (the
-    live feed's polling) are counted apart, as `background`.
+    Those run by the app's database thread are the actions', but for those the live feed
+    runs there between actions (its polling), which are counted apart, as `background`.
     """
 
     def __init__(self) -> None:
         self.statements: list[tuple[str, str]] = []
+        self._feed = threading.local()
 
     def attach(self, app: TodoApp) -> None:
         """Trace the app's connections from now on (its pool is emptied so they are new)."""
@@ -122,8 +123,22 @@ class SqliteCounter:
         engine = app.database.engine
         engine.dispose()
 
+        from todo_tui.live import ChangeFeed
+
+        wait, feed = ChangeFeed.wait, self._feed
+
+        def feed_wait(self, wakeup: int) -> None:
+            feed.active = True
+            try:
+                wait(self, wakeup)
+            finally:
+                feed.active = False
+
+        ChangeFeed.wait = feed_wait  # type: ignore[method-assign]
+
         def trace(statement: str) -> None:
-            self.statements.append((threading.current_thread().name, statement))
+            thread = "feed" if getattr(feed, "active", False) else threading.current_thread().name
+            self.statements.append((thread, statement))
 
         event.listen(
             engine,

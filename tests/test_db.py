@@ -614,13 +614,13 @@ MANY_FILES = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     from todo_tui.config import load_settings
-    from todo_tui.db import Database, _has_pending_input
+    from todo_tui.db import Database, _has_gone
     database = Database(load_settings(database_url=sys.argv[1], environ={}))
     with database.engine.connect() as connection:
         dbapi_connection = connection.connection.dbapi_connection
         assert dbapi_connection.fileno() > 1024, dbapi_connection.fileno()
         answer = connection.exec_driver_sql("SELECT 41 + 1").scalar()
-        assert not _has_pending_input(dbapi_connection), "a healthy connection read as closed"
+        assert not _has_gone(dbapi_connection), "a healthy connection read as closed"
     with database.engine.connect() as connection:  # checked out again: the liveness check
         assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     print(answer)

@@ -792,22 +792,23 @@ CONNECTION_SENTENCES = {
 }
 
 
-def test_change_feed_reconnects_with_backoff_and_catches_up(
+def count_connects(database: Database, record: Callable[[], None]) -> None:
+    """`record()` before every attempt to open a connection of `database`'s engine."""
+    event.listen(database.engine, "do_connect", lambda *args: record())
+
+
+def test_change_feed_reconnects_on_a_capped_schedule_and_catches_up(
     server: Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(live, "BACKOFF", (0.2, 0.4, 0.8))
+    """A long outage: the waits between attempts grow to the cap (BACKOFF[-1], 2 s, jittered
+    down by at most JITTER) and stay there, so the server gets one attempt every 1.6-2 s and
+    the feed is back at the first attempt after the server is."""
     alice = register(server.other)
     host = sa.make_url(server.url)
     with WireProxy(host.host, host.port) as wire:
         database = Database(server.settings_for(wire.url(server.url)))
         attempts: list[float] = []
-        connect = database.dedicated_connection  # the feed's connections: count the attempts
-
-        def counted():
-            attempts.append(time.monotonic())
-            return connect()
-
-        monkeypatch.setattr(database, "dedicated_connection", counted)
+        count_connects(database, lambda: attempts.append(time.monotonic()))
         reports: list[object] = []
         feed = live.ChangeFeed(
             database,
@@ -817,26 +818,47 @@ def test_change_feed_reconnects_with_backoff_and_catches_up(
             on_online=lambda online: reports.append(online),
             idle_for=lambda: 0.0,
         )
+        delays: list[float] = []
+        delay = feed._delay
+
+        def chosen(attempt: int) -> float:
+            delays.append(delay(attempt))
+            return delays[-1]
+
+        monkeypatch.setattr(feed, "_delay", chosen)
         feed.start()
         try:
             # The first connection is no news: only the catch-up is reported.
             wait_until(lambda: reports == ["snapshot"], "a catch-up")
             wire.cut()
-            wait_until(lambda: len(attempts) >= 5, "four reconnect attempts")
-            # After the drop: 0.2 s, an attempt (only its failure is reported), 0.4 s, an
-            # attempt, 0.8 s, 0.8 s... (at least: the waits are there, however slow the host)
-            gaps = [later - earlier for earlier, later in itertools.pairwise(attempts[1:5])]
-            waits = (0.4, 0.8, 0.8)
-            assert all(gap >= wait for gap, wait in zip(gaps, waits, strict=True)), gaps
+            wait_until(lambda: len(attempts) >= 6, "five reconnect attempts")
             assert reports == ["snapshot", False]  # offline once, not once per attempt
             add(server.other, alice, "made while offline")
+            failed = len(attempts)
             wire.restore()
             wait_until(lambda: reports[2:] == [True, "snapshot"], "back online, then a catch-up")
+            assert len(attempts) == failed + 1  # back at the first attempt after the server
         finally:
             feed.stop()
             database.dispose()
-    # A lost connection is routine here, not an error with a traceback in the log.
+    cap = live.BACKOFF[-1]
+    assert cap <= 2.0
+    for attempt, chosen_delay in enumerate(delays):
+        base = live.BACKOFF[min(attempt, len(live.BACKOFF) - 1)]
+        assert base * (1 - live.JITTER) <= chosen_delay <= base, (attempt, delays)
+    # Each attempt waited its chosen delay (no hammering), however slow the host is.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts[1:])]
+    assert all(gap >= wait for gap, wait in zip(gaps, delays[1:], strict=False)), (gaps, delays)
+    # A lost connection is routine here, not an error with a traceback: one warning per
+    # failure, in the classified sentence, never the password.
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    warnings = [r.getMessage() for r in caplog.records if r.name == "todo_tui.live"]
+    assert warnings, caplog.text
+    assert all(
+        m.removeprefix("change feed: ").removesuffix(" Reconnecting.") in CONNECTION_SENTENCES
+        or m == "change feed: reconnected to the database."
+        for m in warnings
+    ), warnings
 
 
 def test_every_outage_is_retried_once_before_it_is_reported(
@@ -845,18 +867,13 @@ def test_every_outage_is_retried_once_before_it_is_reported(
     """Once a connection works again the backoff starts afresh: a second outage, like the
     first, is retried after BACKOFF[0] before the user is told, and is told once."""
     monkeypatch.setattr(live, "BACKOFF", (0.1, 0.2, 0.3))
+    monkeypatch.setattr(live, "JITTER", 0.0)
     alice = register(server.other)
     host = sa.make_url(server.url)
     with WireProxy(host.host, host.port) as wire:
         database = Database(server.settings_for(wire.url(server.url)))
         events: list[object] = []  # appended on the feed's thread only: in order
-        connect = database.dedicated_connection
-
-        def counted():
-            events.append("connect")
-            return connect()
-
-        monkeypatch.setattr(database, "dedicated_connection", counted)
+        count_connects(database, lambda: events.append("connect"))
         feed = live.ChangeFeed(
             database,
             alice.id,
@@ -865,13 +882,13 @@ def test_every_outage_is_retried_once_before_it_is_reported(
             on_online=lambda online: events.append(online),
             idle_for=lambda: 0.0,
         )
-        stop_wait = feed._stop.wait  # the feed's backoff waits: which ones it chose
+        delay = feed._delay
 
-        def backoff(timeout: float | None = None) -> bool:
-            events.append(("backoff", timeout))
-            return stop_wait(timeout)
+        def backoff(attempt: int) -> float:  # the feed's backoff waits: which ones it chose
+            events.append(("backoff", delay(attempt)))
+            return events[-1][1]
 
-        monkeypatch.setattr(feed._stop, "wait", backoff)
+        monkeypatch.setattr(feed, "_delay", backoff)
         feed.start()
         outages: list[list[object]] = []
         try:

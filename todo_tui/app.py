@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import queue
 import signal
-import threading
 import time
 from asyncio import Future
 from collections.abc import Callable, Iterable
@@ -28,6 +26,7 @@ from textual.signal import Signal
 
 from todo_tui import preferences
 from todo_tui.config import Settings
+from todo_tui.database_thread import DatabaseThread
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.screens.startup import StartupScreen
 
@@ -39,36 +38,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 QUIT_GRACE = 1.5  # seconds quitting waits for database work in flight
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+# Without database work for this long (and no change feed, which keeps its own idle
+# limit), the app closes its connection: an idle Neon compute can suspend.
+RELEASE_AFTER = 600.0
 Failure = InvalidInput | DatabaseFault
-
-
-class DatabaseThread:
-    """One daemon thread runs all database work, in the order the user asked for it.
-
-    In order: two quick toggles of one todo reach the database as pressed. A daemon: a call
-    stuck on a dead network never keeps the app from quitting.
-    """
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="todo-tui-database", daemon=True)
-        self._thread.start()
-
-    def submit(self, work: Callable[[], None]) -> None:
-        self._queue.put(work)
-
-    def stop(self) -> None:
-        """Finish the queued work, then end."""
-        self._queue.put(None)
-
-    def join(self, timeout: float) -> bool:
-        """Wait (at most `timeout`) for the queued work to finish; False if it did not."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        while (work := self._queue.get()) is not None:
-            work()
 
 
 class TodoApp(App[None]):
@@ -87,7 +60,8 @@ class TodoApp(App[None]):
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
         self.database: Database | None = None
-        self._database_thread = DatabaseThread()
+        # All database work, and the change feed between jobs, on one connection.
+        self._database_thread = DatabaseThread(on_idle=self._release, idle_after=RELEASE_AFTER)
         self._pending: set[Future] = set()
         self.last_input = time.monotonic()
         self._notices_shown = False
@@ -143,6 +117,14 @@ class TodoApp(App[None]):
     def idle_for(self) -> float:
         """Seconds since the last key press or click."""
         return time.monotonic() - self.last_input
+
+    @property
+    def database_thread(self) -> DatabaseThread:
+        return self._database_thread
+
+    def _release(self) -> None:
+        if self.database is not None:
+            self.database.release()
 
     def _remember_theme(self, theme: Any) -> None:
         preferences.save(self.settings.config_dir, theme=self.theme)

@@ -51,6 +51,9 @@ PING_AFTER_IDLE = 30.0
 # Neon suspends an idle compute after 5 minutes and its connections die with it.
 RECONNECT_AFTER_IDLE = 240.0
 SQLITE_BUSY_TIMEOUT = 30.0
+# Reads of an idle connection's waiting bytes before it counts as closed by the server
+# (notifications keep arriving on a listening one; a closed one raises by the second).
+PENDING_READS = 4
 # How much longer than the server's statement timeout the client waits for an answer.
 ANSWER_GRACE = 2.0
 # What PgBouncer (and Neon's pooler) answer to the `options` start-up parameter.
@@ -61,10 +64,13 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-def create_db_engine(settings: Settings, *, client_id: str = "", pooled: bool = True) -> Engine:
+def create_db_engine(
+    settings: Settings, *, client_id: str = "", single_connection: bool = False
+) -> Engine:
     """`client_id` tags this app's PostgreSQL connections, so it can tell its own changes
-    from other terminals' in the NOTIFY payloads (migration 0003). `pooled=False`: every
-    connection is new and closes when returned (for the change feed's own connection)."""
+    from other terminals' in the NOTIFY payloads (migration 0003). `single_connection`:
+    at most one PostgreSQL connection (the app's, shared by its database thread's work and
+    its change feed), so a server's slots go one to a running app."""
     database = settings.database
     if database.is_sqlite:
         return _sqlite_engine(database, echo=settings.echo_sql)
@@ -73,12 +79,12 @@ def create_db_engine(settings: Settings, *, client_id: str = "", pooled: bool = 
         echo=settings.echo_sql,
         timeout=settings.connect_timeout,
         client_id=client_id,
-        pooled=pooled,
+        single_connection=single_connection,
     )
 
 
 def _postgres_engine(
-    database: DatabaseURL, *, echo: bool, timeout: int, client_id: str, pooled: bool
+    database: DatabaseURL, *, echo: bool, timeout: int, client_id: str, single_connection: bool
 ) -> Engine:
     url = sa.make_url(database.url)
     defaults = {
@@ -105,12 +111,11 @@ def _postgres_engine(
         connect_limit=timeout, answer_limit=timeout + ANSWER_GRACE
     )
     pgext.set_wait_callback(_wait_with_deadline)
-    pool_options = (
-        {"pool_size": 2, "max_overflow": 3, "pool_timeout": timeout + 5}
-        if pooled
-        # Autocommit: nothing to roll back when a connection is returned (or found dead).
-        else {"poolclass": sa.NullPool, "pool_reset_on_return": None}
-    )
+    pool_options = {
+        "pool_size": 1 if single_connection else 2,
+        "max_overflow": 0 if single_connection else 3,
+        "pool_timeout": timeout + 5,
+    }
     engine = sa.create_engine(
         url,
         echo=echo,
@@ -244,13 +249,19 @@ def _shut_down(fileno: int) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def _has_pending_input(dbapi_connection) -> bool:
+def _has_gone(dbapi_connection) -> bool:
     """An idle connection with bytes to read was closed by the server (a terminated backend,
-    a suspended Neon compute): it says so before going, at no cost of a round trip."""
+    a suspended Neon compute), which says so before going, at no cost of a round trip; or
+    it holds notifications (the change feed's LISTEN), which psycopg2 reads and keeps. A
+    closed connection stays readable (its end of file) and a read of it raises."""
     try:
-        return _ready(dbapi_connection.fileno(), selectors.EVENT_READ, 0)
+        for _ in range(PENDING_READS):
+            if not _ready(dbapi_connection.fileno(), selectors.EVENT_READ, 0):
+                return bool(dbapi_connection.closed)
+            dbapi_connection.poll()  # raises, or keeps what it read for the next query
     except (OSError, ValueError, psycopg2.Error):
         return True
+    return True  # still more to read: not a quiet connection
 
 
 def _remember_checkin(dbapi_connection, record) -> None:
@@ -262,7 +273,7 @@ def _check_liveness(dbapi_connection, record, proxy) -> None:
     if idle_since is None:
         return
     idle = time.monotonic() - idle_since
-    if _has_pending_input(dbapi_connection):
+    if _has_gone(dbapi_connection):
         raise DisconnectionError("the server closed the connection while it was idle")
     if idle > RECONNECT_AFTER_IDLE:
         raise DisconnectionError("idle past the server's suspend timeout")
@@ -411,21 +422,23 @@ def _begin_sqlite(connection: Connection) -> None:
 class Database:
     """The engine and the sessions of one database, with every error classified."""
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, *, single_connection: bool = False
+    ) -> None:
+        """`single_connection`: the app's way, one server connection for everything, used
+        from its one database thread (see create_db_engine). Otherwise a small pool, for
+        services, scripts and tests that call from several threads."""
         self.settings = settings
         self.client_id = uuid.uuid4().hex[:16]
-        self.engine = engine or create_db_engine(settings, client_id=self.client_id)
-        self._unpooled: Engine | None = None
+        self.engine = engine or create_db_engine(
+            settings, client_id=self.client_id, single_connection=single_connection
+        )
         self.sqlite_file = sqlite_file_of(self.engine)
         self._logged_fault: str | None = None
 
-    def dedicated_connection(self):
-        """A new DBAPI connection of its own, outside the pool (the change feed's LISTEN),
-        so the pool's warm connections stay with the actions. Close it when done."""
-        if self._unpooled is None:
-            self._unpooled = create_db_engine(self.settings, client_id=self.client_id, pooled=False)
-        with self.faults():
-            return self._unpooled.raw_connection()
+    def release(self) -> None:
+        """Close the idle connections (the app idle past its limit); the next call opens one."""
+        self.engine.dispose()
 
     @property
     def notices(self) -> list[str]:
@@ -506,8 +519,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._unpooled is not None:
-            self._unpooled.dispose()
 
 
 # Faults that are answers, not trouble: not logged.

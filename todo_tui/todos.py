@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from todo_tui.errors import DatabaseFault, FaultKind
-from todo_tui.models import Todo
+from todo_tui.models import Todo, TodoChangeCounter
 from todo_tui.records import TodoRecord
 from todo_tui.validation import clean_description, clean_title
 
@@ -222,13 +222,9 @@ def list_versions(session: Session, *, owner_id: int) -> dict[int, int]:
     return {todo_id: version for todo_id, version in session.exec(statement)}
 
 
-def fingerprint(session: Session, *, owner_id: int) -> tuple[int, int, int]:
-    """Changes whenever one of the owner's todos is added, changed or deleted (every write
-    bumps a version): count, sum of versions and the largest id, in one cheap query."""
-    statement = sa.select(
-        sa.func.count(Todo.id),
-        sa.func.coalesce(sa.func.sum(Todo.version), 0),
-        sa.func.coalesce(sa.func.max(Todo.id), 0),
-    ).where(Todo.user_id == owner_id)
-    count, versions, top = session.exec(statement).one()
-    return int(count), int(versions), int(top)
+def change_counter(session: Session, *, owner_id: int) -> int:
+    """The owner's change counter (migration 0004): the database moves it on every insert,
+    update and delete of their todos, so unlike any summary of the rows, no sequence of
+    edits leaves it where it was. 0 for an owner who never had a todo."""
+    statement = sa.select(TodoChangeCounter.counter).where(TodoChangeCounter.user_id == owner_id)
+    return int(session.exec(statement).scalar() or 0)

@@ -54,7 +54,7 @@ def check_database(app: TodoApp) -> SchemaStatus:
 
     made_here = is_new_sqlite_file(app.settings.database.sqlite_path)
     if app.database is None:
-        app.database = Database(app.settings)
+        app.database = Database(app.settings, single_connection=True)
     status = schema_status(app.database)
     if made_here and status.state is SchemaState.EMPTY:
         return upgrade_to_head(app.database)

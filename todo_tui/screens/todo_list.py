@@ -132,6 +132,7 @@ class TodoListScreen(Screen[None]):
             ),
             on_online=lambda online: self._from_feed(self._online_changed, online),
             idle_for=self.app.idle_for,
+            thread=self.app.database_thread,  # the app's one connection, between its jobs
         )
         self.app.input_signal.subscribe(self, self._user_is_back)
         self.feed.start()
@@ -155,21 +156,11 @@ class TodoListScreen(Screen[None]):
     # -- changes made elsewhere ----------------------------------------------------------------
 
     def _changed_elsewhere(self, changes: Changes) -> None:
-        for todo_id, version in changes.items():
-            if version is None:
-                self.table.remove(todo_id)
-        self._fetch(
-            {
-                todo_id
-                for todo_id, version in changes.items()
-                if version is not None and self._is_newer(todo_id, version)
-            }
-        )
+        """A batch of changes (the feed gathers those that arrive together): one rebuild
+        for all the deletes, one fetch for the rest."""
+        self.table.remove_many([i for i, version in changes.items() if version is None])
+        self._fetch(self.table.newer_in({i: v for i, v in changes.items() if v is not None}))
         self._refresh_status()
-
-    def _is_newer(self, todo_id: int, version: int) -> bool:
-        shown = self.table.get(todo_id)
-        return shown is None or shown.version < version
 
     def _compare(self, snapshot: Snapshot, taken_at: float) -> None:
         """Catch up with the database: drop what is gone, fetch what is newer.
@@ -182,11 +173,9 @@ class TodoListScreen(Screen[None]):
             return
         self._added_at = {i: at for i, at in self._added_at.items() if at > taken_at}
         table = self.table
-        for todo in table.all_todos:
-            if todo.id not in snapshot and todo.id not in self._added_at:
-                table.remove(todo.id)
+        table.remove_many(table.missing_from(snapshot, keep=self._added_at))
         self._refresh_status()
-        self._fetch({i for i, version in snapshot.items() if self._is_newer(i, version)})
+        self._fetch(table.newer_in(snapshot))
 
     def _fetch(self, todo_ids: set[int]) -> None:
         if not todo_ids:
