@@ -42,7 +42,11 @@ class TodoListScreen(Screen[None]):
         Binding("a", "add", "Add", tooltip="Add a todo"),
         Binding("e,enter", "edit", "Edit", tooltip="Edit the selected todo"),
         Binding(
-            "space", "toggle", "Done", key_display="␣", tooltip="Mark the selected todo done or not"
+            "space",
+            "toggle_done",
+            "Done",
+            key_display="␣",
+            tooltip="Mark the selected todo done or not",
         ),
         Binding("d", "delete", "Delete", tooltip="Delete the selected todo"),
         Binding("u", "undo", "Undo", tooltip="Undo the last delete or done change"),
@@ -129,7 +133,7 @@ class TodoListScreen(Screen[None]):
     def _changed_elsewhere(self, changes: Changes) -> None:
         for todo_id, version in changes.items():
             if version is None:
-                self.table.remove(todo_id)
+                self.table.remove_todo(todo_id)
         self._fetch(
             {
                 todo_id
@@ -156,7 +160,7 @@ class TodoListScreen(Screen[None]):
         table = self.table
         for todo in table.all_todos:
             if todo.id not in snapshot and todo.id not in self._added_at:
-                table.remove(todo.id)
+                table.remove_todo(todo.id)
         self._refresh_status()
         self._fetch({i for i, version in snapshot.items() if self._is_newer(i, version)})
 
@@ -186,7 +190,7 @@ class TodoListScreen(Screen[None]):
         table = self.table
         active, done = table.counts
         parts = [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
-        if table.query:
+        if table.search_text:
             parts.append(f"{table.visible_count} matching")
         if self.feed is not None and self.feed.offline:
             parts.append("offline: reconnecting…")
@@ -245,7 +249,7 @@ class TodoListScreen(Screen[None]):
         self._saved(record)
 
     def _gone(self, todo: TodoRecord) -> None:
-        self.table.remove(todo.id)
+        self.table.remove_todo(todo.id)
         self._refresh_status()
         self.notify("That todo was deleted in another terminal.", markup=False, timeout=5)
 
@@ -258,7 +262,7 @@ class TodoListScreen(Screen[None]):
         if (todo := self.table.cursor_todo) is not None:
             self.app.push_screen(TodoForm(self.user, todo), self._saved)
 
-    def action_toggle(self) -> None:
+    def action_toggle_done(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
             self._set_completed(todo, not todo.is_completed)
 
@@ -329,7 +333,7 @@ class TodoListScreen(Screen[None]):
 
         def done(deleted: TodoRecord) -> None:
             self.undoable = ("delete", deleted)
-            self.table.remove(deleted.id)
+            self.table.remove_todo(deleted.id)
             self._refresh_status()
             self.notify("Deleted. Press u to undo.", markup=False, timeout=4)
 
@@ -389,7 +393,7 @@ class TodoListScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.table.query = event.value
+        self.table.search_text = event.value
         self._refresh_status()
 
     @on(Input.Submitted, "#search")
