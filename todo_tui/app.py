@@ -29,6 +29,7 @@ from todo_tui import preferences
 from todo_tui.config import Settings
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.screens.startup import StartupScreen
+from todo_tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from todo_tui.db import Database
@@ -91,6 +92,7 @@ class TodoApp(App[None]):
         # Published on every key press and click: screens that paused work while the user
         # was away (the change feed) resume on it.
         self.input_signal: Signal[None] = Signal(self, "input")
+        self._type_ahead = TypeAhead(self)
 
     def on_mount(self) -> None:
         theme = preferences.load(self.settings.config_dir).get("theme")
@@ -100,10 +102,16 @@ class TodoApp(App[None]):
         self.push_screen(StartupScreen())
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown):
+        if isinstance(event, events.Key | events.MouseDown) and event is not (
+            self._type_ahead.releasing
+        ):
             self.last_input = time.monotonic()
             self.input_signal.publish(None)
+        # Keys typed in one burst: each reaches the widget focused once the last settled.
+        if self._type_ahead.hold(event):
+            return
         await super().on_event(event)
+        self._type_ahead.handed_on(event)
 
     def idle_for(self) -> float:
         """Seconds since the last key press or click."""
