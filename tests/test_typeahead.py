@@ -23,7 +23,17 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
-from tests.pilot import EMAIL, PASSWORD, log_in, make_app, register, screen_name, settle, stored
+from tests.pilot import (
+    EMAIL,
+    PASSWORD,
+    eventually,
+    log_in,
+    make_app,
+    register,
+    screen_name,
+    settle,
+    stored,
+)
 from todo_tui.db import Database
 from todo_tui.schema import upgrade_to_head
 from todo_tui.widgets.todo_table import TodoTable
@@ -40,6 +50,12 @@ def burst(app, *parts: str) -> None:
             app.post_message(events.Key(key, char))
 
 
+async def typed(pilot) -> None:
+    """Until every key of the burst has been handed on, and what they started has settled."""
+    await eventually(pilot, lambda: pilot.app._type_ahead.idle, "the burst handed on")
+    await settle(pilot)
+
+
 async def test_password_typed_ahead_after_the_email_goes_to_the_password_field(database, tmp_path):
     register(database)
     app = make_app(database.settings, tmp_path)
@@ -48,9 +64,8 @@ async def test_password_typed_ahead_after_the_email_goes_to_the_password_field(d
         assert screen_name(pilot) == "LoginScreen"
         email = app.screen.query_one("#email", Input)
         burst(app, EMAIL, "<enter>", PASSWORD, "<enter>")
-        await pilot.pause()
+        await typed(pilot)
         assert email.value == EMAIL  # not EMAIL + PASSWORD, in plain text
-        await settle(pilot)
         assert screen_name(pilot) == "TodoListScreen"
 
 
@@ -64,11 +79,11 @@ async def test_a_title_typed_ahead_after_a_goes_to_the_new_form(database, tmp_pa
         # Nearly every letter is also a key of the list (s sort, e edit, d delete, u undo…).
         title = "Send daily updates, fix the sort"
         burst(app, "a", title)
-        await pilot.pause()
+        await typed(pilot)
         assert screen_name(pilot) == "TodoForm"
         assert app.screen.query_one("#title", Input).value == title
         burst(app, "<enter>")
-        await settle(pilot)
+        await typed(pilot)
         assert screen_name(pilot) == "TodoListScreen"
         assert [t.title for t in stored(database, user)] == [title]
         assert (table.sort_by, table.filter_by) == ("newest", "all")
@@ -79,7 +94,7 @@ async def test_a_new_account_typed_in_one_burst(database, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         burst(app, "<ctrl+n>", EMAIL, "<enter>", PASSWORD, "<enter>", PASSWORD, "<enter>")
-        await settle(pilot)
+        await typed(pilot)
         assert screen_name(pilot) == "TodoListScreen"
         assert app.screen.user.email == EMAIL
 

@@ -41,6 +41,11 @@ class TypeAhead:
         self.releasing: Held | None = None
         self._handing_on: Held | None = None
 
+    @property
+    def idle(self) -> bool:
+        """No key held back, none on its way (for tests and benchmarks)."""
+        return not (self._busy or self._held)
+
     @staticmethod
     def applies(event: events.Event) -> bool:
         return isinstance(event, Held) and not event.is_forwarded
