@@ -89,16 +89,6 @@ async def test_a_title_typed_ahead_after_a_goes_to_the_new_form(database, tmp_pa
         assert (table.sort_by, table.filter_by) == ("newest", "all")
 
 
-async def test_a_new_account_typed_in_one_burst(database, tmp_path):
-    app = make_app(database.settings, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        burst(app, "<ctrl+n>", EMAIL, "<enter>", PASSWORD, "<enter>", PASSWORD, "<enter>")
-        await typed(pilot)
-        assert screen_name(pilot) == "TodoListScreen"
-        assert app.screen.user.email == EMAIL
-
-
 # -- a real terminal: the whole string in one write, read by the app in one read -------------
 
 ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
