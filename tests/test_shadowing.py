@@ -25,6 +25,7 @@ from todo_tui.app import TodoApp
 # Methods todo-tui means to override: Textual calls them as hooks.
 METHOD_OVERRIDES = frozenset(
     {
+        "allow_focus",
         "check_action",
         "compose",
         "get_system_commands",

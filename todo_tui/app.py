@@ -75,6 +75,9 @@ class TodoApp(App[None]):
     TITLE = "todo-tui"
     # Quits from every screen, also where q is a letter to type; the footer shows it.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Small terminals: screens get -short / -narrow, and dialogs shed spacing (app.tcss).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
 
     def __init__(
         self,

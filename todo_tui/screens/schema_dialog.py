@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, LoadingIndicator, Static
 
 from todo_tui.schema import Revision, SchemaState, SchemaStatus, upgrade_to_head
+from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
@@ -38,20 +39,21 @@ class SchemaDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         status = self.status
-        with Vertical(id="schema-dialog"):
-            yield Static(TITLES[status.state], id="schema-title", markup=False)
-            yield Static(
-                f"Database: {self.app.settings.database.masked}\n"
-                f"Current revision: {', '.join(status.current) or 'none'}\n"
-                f"This todo-tui needs: {status.head}",
-                id="schema-facts",
-                markup=False,
-            )
-            yield Static(status.summary, id="schema-summary", markup=False)
-            yield Static(self._details(), id="schema-details", markup=False)
-            yield LoadingIndicator(id="schema-busy")
-            yield Static("", id="schema-error", markup=False)
-            with Horizontal(id="schema-buttons"):
+        with Vertical(id="schema-dialog", classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Static(TITLES[status.state], id="schema-title", markup=False)
+                yield Static(
+                    f"Database: {self.app.settings.database.masked}\n"
+                    f"Current revision: {', '.join(status.current) or 'none'}\n"
+                    f"This todo-tui needs: {status.head}",
+                    id="schema-facts",
+                    markup=False,
+                )
+                yield Static(status.summary, id="schema-summary", markup=False)
+                yield Static(self._details(), id="schema-details", markup=False)
+                yield LoadingIndicator(id="schema-busy")
+                yield Static("", id="schema-error", markup=False)
+            with Horizontal(id="schema-buttons", classes="buttons"):
                 if self.status.can_upgrade:
                     label = (
                         "Adopt and upgrade"

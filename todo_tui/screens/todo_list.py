@@ -189,13 +189,14 @@ class TodoListScreen(Screen[None]):
     def _refresh_status(self) -> None:
         table = self.table
         active, done = table.counts
-        parts = [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
-        if table.search_text:
-            parts.append(f"{table.visible_count} matching")
+        # Left-aligned and first: on a narrow terminal the end of the line is what is cut.
+        parts = [f"{active} active, {done} done"]
         if self.feed is not None and self.feed.offline:
             parts.append("offline: reconnecting…")
+        if table.search_text:
+            parts.append(f"{table.visible_count} matching")
+        parts += [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
-        self.sub_title = f"{self.user.email} — {active} active, {done} done"
 
     def _call(
         self,
