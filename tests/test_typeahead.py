@@ -36,6 +36,7 @@ from tests.pilot import (
 )
 from todo_tui.db import Database
 from todo_tui.schema import upgrade_to_head
+from todo_tui.typeahead import TypeAhead
 from todo_tui.widgets.todo_table import TodoTable
 
 
@@ -87,6 +88,22 @@ async def test_a_title_typed_ahead_after_a_goes_to_the_new_form(database, tmp_pa
         assert screen_name(pilot) == "TodoListScreen"
         assert [t.title for t in stored(database, user)] == [title]
         assert (table.sort_by, table.filter_by) == ("newest", "all")
+
+
+async def test_a_key_whose_answer_never_comes_holds_the_next_one_only_briefly(
+    database, tmp_path, monkeypatch
+):
+    # A widget that closes before it answers (its screen went) must not stop the keyboard.
+    register(database)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        email = app.screen.query_one("#email", Input)
+        monkeypatch.setattr(TypeAhead, "_round", lambda self, key, number: None)  # no answer
+        burst(app, "ab")
+        await eventually(pilot, lambda: email.value == "ab", "the held key handed on")
+        assert app._type_ahead.idle is False  # still waiting for the answer about "b"
+        await eventually(pilot, lambda: app._type_ahead.idle, "given up waiting", timeout=2)
 
 
 # -- a real terminal: the whole string in one write, read by the app in one read -------------

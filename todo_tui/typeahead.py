@@ -20,6 +20,8 @@ from textual.message_pump import MessagePump
 # Rounds of "every node has handled what it was sent", until none has anything left.
 # A spinner's timer can keep a queue busy, so a key is never held longer than this.
 MAX_ROUNDS = 20
+# Seconds a key is held at most: a widget closed before it answered never will.
+KEY_TIMEOUT = 0.5
 
 Held = events.Key | events.Paste
 
@@ -40,6 +42,7 @@ class TypeAhead:
         self._busy = False
         self.releasing: Held | None = None
         self._handing_on: Held | None = None
+        self._key = 0  # which handed-on key the rounds in flight are for
 
     @property
     def idle(self) -> bool:
@@ -69,7 +72,14 @@ class TypeAhead:
         if event is self._handing_on:
             self._handing_on = None
             self._busy = True
-            self._round(1)
+            self._key += 1
+            key = self._key
+            self._app.set_timer(KEY_TIMEOUT, lambda: self._overdue(key))
+            self._round(key, 1)
+
+    def _overdue(self, key: int) -> None:
+        if key == self._key and self._busy and self.releasing is None:
+            self._release()
 
     def _nodes(self) -> list[MessagePump]:
         app = self._app
@@ -78,15 +88,15 @@ class TypeAhead:
         except ScreenStackError:  # no screen yet, or the app is closing
             return [app]
 
-    def _round(self, number: int) -> None:
+    def _round(self, key: int, number: int) -> None:
         nodes = self._nodes()
         waiting = 0
 
         def handled() -> None:
             nonlocal waiting
             waiting -= 1
-            if waiting == 0:
-                self._round_done(number)
+            if waiting == 0 and key == self._key and self.releasing is None:
+                self._round_done(key, number)
 
         for node in nodes:
             # Runs once the node has handled every message it was sent before it.
@@ -95,9 +105,9 @@ class TypeAhead:
         if waiting == 0:
             self._release()
 
-    def _round_done(self, number: int) -> None:
+    def _round_done(self, key: int, number: int) -> None:
         if number < MAX_ROUNDS and not all(_quiet(node) for node in self._nodes()):
-            self._round(number + 1)
+            self._round(key, number + 1)
         else:
             self._release()
 
