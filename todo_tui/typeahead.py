@@ -11,6 +11,7 @@ Imports Textual and the standard library only: it runs on the first frame.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 
 from textual import events
@@ -74,7 +75,8 @@ class TypeAhead:
             self._busy = True
             self._key += 1
             key = self._key
-            self._app.set_timer(KEY_TIMEOUT, lambda: self._overdue(key))
+            # A bare event-loop timer: a Textual Timer per key costs a task each.
+            asyncio.get_running_loop().call_later(KEY_TIMEOUT, self._overdue, key)
             self._round(key, 1)
 
     def _overdue(self, key: int) -> None:
@@ -82,11 +84,17 @@ class TypeAhead:
             self._release()
 
     def _nodes(self) -> list[MessagePump]:
+        """Who handles a key and what it sets off: the focused widget and its ancestors up
+        to the screen (a key, then the messages it bubbles up), and the app (focus moves
+        and pushed screens run there; a new screen mounts its children before itself)."""
         app = self._app
         try:
-            return [app, *app.screen.walk_children(with_self=True)]
+            screen = app.screen
         except ScreenStackError:  # no screen yet, or the app is closing
             return [app]
+        focused = screen.focused
+        chain = [] if focused is None else focused.ancestors_with_self
+        return [app, screen, *(node for node in chain if node is not screen and node is not app)]
 
     def _round(self, key: int, number: int) -> None:
         nodes = self._nodes()
