@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from tests.pilot import log_in, make_app, screen_name, settle
+import pytest
+
+from tests.pilot import add, log_in, make_app, register, screen_name, settle
 from todo_tui import auth
+from todo_tui.widgets.todo_table import TodoTable
 
 PASSWORD = "correct horse"
 
@@ -49,3 +52,23 @@ async def test_the_theme_is_remembered_between_runs(database, tmp_path):
     async with second.run_test() as pilot:
         await settle(pilot)
         assert second.theme == "nord"
+
+
+@pytest.mark.parametrize("times", [2, 3])
+async def test_double_and_triple_click_on_a_todo_keep_the_app_running(database, tmp_path, times):
+    user = register(database)
+    for title in ("first", "second", "third"):
+        add(database, user, title)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, user.email, PASSWORD)
+        table = app.screen.query_one(TodoTable)
+        assert await pilot.click(TodoTable, offset=(10, 1), times=times)
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert table.cursor_todo is not None and table.cursor_todo.title == "second"
+        await pilot.press("e")  # still answering: the edit form of the clicked todo
+        await pilot.pause()
+        assert screen_name(pilot) == "TodoForm"
+        assert app.screen.todo is not None and app.screen.todo.title == "second"

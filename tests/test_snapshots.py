@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlmodel import SQLModel
+from textual import events
 from textual.widgets import Input, TextArea
 
 from tests.pilot import FIXED_NOW, fill, log_in, make_app, settle
-from todo_tui import auth
+from todo_tui import auth, todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.models import Todo
@@ -267,13 +268,13 @@ class TestTodoListScreen:
 
 
 class TestTodoForm:
-    def test_title_too_long(self, snap_compare, seeded, config_dir):
+    def test_pasted_title_cut_to_the_limit(self, snap_compare, seeded, config_dir):
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("a")
-            await fill(pilot, "#title", "x" * 201)
+            await pilot.pause()
+            pilot.app.screen.query_one("#title", Input).post_message(events.Paste("x" * 201))
             pilot.app.screen.query_one("#description", TextArea).text = "Some notes"
-            await pilot.press("enter")
             await pilot.pause()
             no_blink(pilot)
 
@@ -298,6 +299,114 @@ class TestConfirmDialog:
             await pilot.pause()
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+# -- small terminals: every dialog and the form fit from 40x12 up --------------------------
+
+SMALL = [pytest.param((60, 15), id="60x15"), pytest.param((40, 12), id="40x12")]
+PASTED = "A pasted megabyte " * 60_000  # about 1 MB
+
+
+async def discard_asked(pilot) -> None:
+    await logged_in(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    pilot.app.screen.query_one("#title", Input).insert_text_at_cursor("Buy bread")
+    pilot.app.screen.query_one("#description", TextArea).text = "Seeded rye\nfrom the bakery"
+    await pilot.press("escape")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SMALL)
+class TestSmallTerminals:
+    def test_first_run(self, snap_compare, config_dir, size):
+        app = app_for(fixed_database("empty"), config_dir)
+        assert snap_compare(app, terminal_size=size, run_before=settle)
+
+    def test_behind(self, snap_compare, config_dir, size):
+        database = fixed_database("behind")
+        config = alembic_config()
+        with migration_connection(database) as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+        assert snap_compare(app_for(database, config_dir), terminal_size=size, run_before=settle)
+
+    def test_connection_error(self, snap_compare, config_dir, size):
+        settings = load_settings(
+            database_url="postgresql://alice:s3cr3t@127.0.0.1:1/neondb", environ={}
+        )
+        app = make_app(settings, config_dir)
+        assert snap_compare(app, terminal_size=size, run_before=settle)
+
+    def test_login(self, snap_compare, seeded, config_dir, size):
+        async def run_before(pilot):
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
+
+    def test_list(self, snap_compare, seeded, config_dir, size):
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=logged_in)
+
+    def test_new_todo_form(self, snap_compare, seeded, config_dir, size):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press("enter")  # empty: the error shows under the title
+            await pilot.pause()
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
+
+    def test_form_after_a_pasted_megabyte(self, snap_compare, seeded, config_dir, size):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("a")
+            await pilot.pause()
+            pilot.app.screen.query_one("#title", Input).post_message(events.Paste(PASTED))
+            await pilot.pause()
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
+
+    def test_delete_confirm(self, snap_compare, seeded, config_dir, size):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("down", "down", "d")  # the long title, with a description
+            await pilot.pause()
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
+
+    def test_discard_over_the_form(self, snap_compare, seeded, config_dir, size):
+        async def run_before(pilot):
+            await discard_asked(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
+
+    def test_conflict(self, snap_compare, seeded, config_dir, size):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("e")  # the newest: "Call mum"
+            await pilot.pause()
+            form = pilot.app.screen
+            todo = form.todo
+            seeded.run(
+                lambda s: todos.update_todo(
+                    s,
+                    owner_id=form.user.id,
+                    todo_id=todo.id,
+                    version=todo.version,
+                    title="Call mum back tonight",
+                    description="She rang at noon",
+                )
+            )
+            form.query_one("#title", Input).insert_text_at_cursor(" on Sunday")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
 
 def teardown_module() -> None:

@@ -123,13 +123,13 @@ async def test_filter_sort_query_and_counts() -> None:
         assert table.visible_count == 3
 
         table.filter_by = "all"
-        table.query = "MiLk"  # title of 1 and description of 4
+        table.search_text = "MiLk"  # title of 1 and description of 4
         assert sorted(ids(table)) == [1, 4]
-        table.query = "STRASSE"  # casefold, not lower(): ß == ss
+        table.search_text = "STRASSE"  # casefold, not lower(): ß == ss
         assert ids(table) == [3]
-        table.query = "semi"  # later description lines are searched too
+        table.search_text = "semi"  # later description lines are searched too
         assert ids(table) == [1]
-        table.query = ""
+        table.search_text = ""
         assert table.visible_count == 4
         with pytest.raises(ValueError):
             table.sort_by = "random"  # type: ignore[assignment]
@@ -148,7 +148,7 @@ async def test_cursor_follows_todo_across_changes() -> None:
         # Another todo moves above it: the cursor follows todo 4, not the row.
         table.upsert(rec(9, "aardvark", created_min=1))
         assert table.cursor_todo.id == 4 and table.cursor_row == 4
-        table.remove(2)
+        table.remove_todo(2)
         assert table.cursor_todo.id == 4 and table.cursor_row == 3
         table.set_todos([*SAMPLE, rec(10, "Aaa")])
         assert table.cursor_todo.id == 4
@@ -163,7 +163,7 @@ async def test_cursor_follows_todo_across_changes() -> None:
         # Removing the last row clamps the cursor.
         table.action_cursor_last()
         last_row = table.cursor_row
-        table.remove(table.cursor_todo.id)
+        table.remove_todo(table.cursor_todo.id)
         assert table.cursor_row == last_row - 1
         assert table.get(1) is not None and table.get(1).is_completed
         assert table.get(12345) is None
@@ -315,11 +315,11 @@ async def test_empty_states_and_literal_query_hint() -> None:
         assert table.render_line(0).text.strip() == "No todos yet: press a to add one."
         assert table.cursor_todo is None
         table.set_todos(SAMPLE)
-        table.query = "[b]nope[/b]"
+        table.search_text = "[b]nope[/b]"
         await pilot.pause()
         hint = screen_lines(table)[0]
         assert '"[b]nope[/b]"' in hint and "No todos match" in hint
-        table.query = ""
+        table.search_text = ""
         table.set_todos([rec(1, done=True)])
         table.filter_by = "active"
         await pilot.pause()
@@ -382,3 +382,19 @@ async def test_done_and_cursor_are_styled_differently() -> None:
         await pilot.pause()
         refocused = next(s.style for s in table.render_line(0) if "open" in s.text)
         assert refocused == cursor_style
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("times", [2, 3])
+async def test_double_and_triple_click_on_a_todo(times: int) -> None:
+    # Textual's select-all on a double (word) or triple (all) click calls widget.query().
+    app = TableApp(SAMPLE)
+    async with app.run_test(size=(80, 20)) as pilot:
+        table = app.query_one(TodoTable)
+        await pilot.pause()
+        assert await pilot.click(TodoTable, offset=(10, 2), times=times)
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert table.cursor_row == 2 and app.toggled == []
+        await pilot.press("down")  # the app still answers
+        assert table.cursor_row == 3

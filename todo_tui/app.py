@@ -29,6 +29,7 @@ from todo_tui.config import Settings
 from todo_tui.database_thread import DatabaseThread
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.screens.startup import StartupScreen
+from todo_tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from todo_tui.db import Database
@@ -49,6 +50,9 @@ class TodoApp(App[None]):
     TITLE = "todo-tui"
     # Quits from every screen, also where q is a letter to type; the footer shows it.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Small terminals: screens get -short / -narrow, and dialogs shed spacing (app.tcss).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
 
     def __init__(
         self,
@@ -69,6 +73,7 @@ class TodoApp(App[None]):
         # Published on every key press and click: screens that paused work while the user
         # was away (the change feed) resume on it.
         self.input_signal: Signal[None] = Signal(self, "input")
+        self._type_ahead = TypeAhead(self)
 
     def on_mount(self) -> None:
         theme = preferences.load(self.settings.config_dir).get("theme")
@@ -109,10 +114,16 @@ class TodoApp(App[None]):
                 return
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown):
+        if isinstance(event, events.Key | events.MouseDown) and event is not (
+            self._type_ahead.releasing
+        ):
             self.last_input = time.monotonic()
             self.input_signal.publish(None)
+        # Keys typed in one burst: each reaches the widget focused once the last settled.
+        if self._type_ahead.hold(event):
+            return
         await super().on_event(event)
+        self._type_ahead.handed_on(event)
 
     def idle_for(self) -> float:
         """Seconds since the last key press or click."""

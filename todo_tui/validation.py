@@ -18,6 +18,21 @@ PASSWORD_MAX_BYTES = 72  # bcrypt 5 raises beyond this
 REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
+# What draws nothing on a terminal: format characters (zero-width space and joiners, BOM,
+# bidi marks, tags), combining marks with nothing to combine with, spaces, and the blank
+# "letters" that pass for text (Braille blank, Hangul fillers, Khmer inherent vowels).
+BLANK_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Zs"})
+BLANK_CHARACTERS = frozenset("\u2800\u3164\u115f\u1160\uffa0\u180e\u17b4\u17b5")
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` shows nothing at all (empty, spaces, or only invisible characters)."""
+    return all(
+        ch.isspace() or ch in BLANK_CHARACTERS or unicodedata.category(ch) in BLANK_CATEGORIES
+        for ch in text
+    )
+
+
 def has_control_characters(text: str, *, allow: str = "") -> bool:
     return any(unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in allow for ch in text)
 
@@ -36,6 +51,8 @@ def title_problem(raw: str) -> str | None:
     title = raw.strip()
     if not title:
         return "A title is required."
+    if is_blank(title):
+        return "A title is required: this one is only invisible characters."
     if has_control_characters(title) or not _storable(title):
         return "The title cannot contain control characters (such as NUL or a line break)."
     if len(title) > TITLE_MAX:

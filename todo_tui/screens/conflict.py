@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from todo_tui.records import TodoRecord
+from todo_tui.widgets.dialog import DialogBody, excerpt
 
 KEEP_MINE = "mine"
 TAKE_THEIRS = "theirs"
@@ -17,7 +18,7 @@ TAKE_THEIRS = "theirs"
 
 def describe(title: str, description: str | None, done: bool | None = None) -> str:
     state = "" if done is None else ("[done] " if done else "[not done] ")
-    return f"{state}{title}\n{description or '(no description)'}"
+    return f"{state}{excerpt(title)}\n{excerpt(description) if description else '(no description)'}"
 
 
 class ConflictDialog(ModalScreen[str | None]):
@@ -35,20 +36,21 @@ class ConflictDialog(ModalScreen[str | None]):
         self.theirs = describe(theirs.title, theirs.description, theirs.is_completed)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="conflict-dialog"):
-            yield Static("Changed in another terminal", id="conflict-title")
-            yield Static(
-                "This todo was saved elsewhere after you opened it. Which version stays?",
-                id="conflict-explain",
-            )
-            with Horizontal(id="conflict-versions"):
-                with Vertical(classes="conflict-side"):
-                    yield Static("Yours", classes="conflict-label")
-                    yield Static(self.mine, id="conflict-mine", markup=False)
-                with Vertical(classes="conflict-side"):
-                    yield Static("Theirs (saved)", classes="conflict-label")
-                    yield Static(self.theirs, id="conflict-theirs", markup=False)
-            with Horizontal(id="conflict-buttons"):
+        with Vertical(id="conflict-dialog", classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Static("Changed in another terminal", id="conflict-title")
+                yield Static(
+                    "This todo was saved elsewhere after you opened it. Which version stays?",
+                    id="conflict-explain",
+                )
+                with Horizontal(id="conflict-versions"):
+                    with Vertical(classes="conflict-side"):
+                        yield Static("Yours", classes="conflict-label")
+                        yield Static(self.mine, id="conflict-mine", markup=False)
+                    with Vertical(classes="conflict-side"):
+                        yield Static("Theirs (saved)", classes="conflict-label")
+                        yield Static(self.theirs, id="conflict-theirs", markup=False)
+            with Horizontal(id="conflict-buttons", classes="buttons"):
                 yield Button("Keep mine (k)", id="keep-mine", variant="primary")
                 yield Button("Take theirs (t)", id="take-theirs")
                 yield Button("Cancel (esc)", id="cancel")

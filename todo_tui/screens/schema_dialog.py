@@ -25,6 +25,7 @@ from todo_tui.schema import (
     backup_sqlite,
     upgrade_to_head,
 )
+from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,21 +59,22 @@ class SchemaDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         status = self.status
-        with Vertical(id="schema-dialog"):
-            yield Static(TITLES[status.state], id="schema-title", markup=False)
-            yield Static(self._facts(), id="schema-facts", markup=False)
-            yield Static(self._intro(), id="schema-summary", markup=False)
-            yield Static(self._details(), id="schema-details", markup=False)
-            if self.offers_backup:
-                yield Static(
-                    "You can first make a copy of the file, next to it.",
-                    id="schema-backup",
-                    classes="schema-note",
-                    markup=False,
-                )
-            yield LoadingIndicator(id="schema-busy")
-            yield Static("", id="schema-error", markup=False)
-            with Horizontal(id="schema-buttons"):
+        with Vertical(id="schema-dialog", classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Static(TITLES[status.state], id="schema-title", markup=False)
+                yield Static(self._facts(), id="schema-facts", markup=False)
+                yield Static(self._intro(), id="schema-summary", markup=False)
+                yield Static(self._details(), id="schema-details", markup=False)
+                if self.offers_backup:
+                    yield Static(
+                        "You can first make a copy of the file, next to it.",
+                        id="schema-backup",
+                        classes="schema-note",
+                        markup=False,
+                    )
+                yield LoadingIndicator(id="schema-busy")
+                yield Static("", id="schema-error", markup=False)
+            with Horizontal(id="schema-buttons", classes="buttons"):
                 if status.can_upgrade:
                     yield Button(self._upgrade_label(), id="upgrade", variant="primary")
                 if self.offers_backup:

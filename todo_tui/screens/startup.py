@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 
 from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,12 +89,14 @@ class StartupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="startup-box"):
-            yield Static("Opening your todo list", id="startup-title")
-            yield Static(self.app.settings.database.masked, id="startup-database", markup=False)
-            yield LoadingIndicator(id="startup-busy")
-            yield Static("Connecting…", id="startup-message", markup=False)
-            yield Horizontal(id="startup-buttons")  # its buttons come with a failure
+        with Vertical(id="startup-box", classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Static("Opening your todo list", id="startup-title")
+                yield Static(self.app.settings.database.masked, id="startup-database", markup=False)
+                yield LoadingIndicator(id="startup-busy")
+                yield Static("Connecting…", id="startup-message", markup=False)
+            # Its buttons come with a failure.
+            yield Horizontal(id="startup-buttons", classes="buttons")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -20,7 +20,9 @@ from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
 from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
-from todo_tui.validation import TITLE_MAX, clean_description, title_problem
+from todo_tui.validation import DESCRIPTION_MAX, TITLE_MAX, clean_description, title_problem
+from todo_tui.widgets.capped import CappedInput, CappedTextArea, PasteChanged
+from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
@@ -45,6 +47,9 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
+
+    # The title is focused in on_mount, without the scroll to centre that auto-focus does.
+    AUTO_FOCUS = ""
 
     app: TodoApp
 
@@ -78,39 +83,68 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         title, description = (todo.title, todo.description or "") if todo else ("", "")
         if self._text is not None:  # a restored draft
             title, description = self._text.title, self._text.description
-        with Vertical(id="todo-form"):
-            yield Static("Edit todo" if todo else "New todo", classes="form-title")
-            with Horizontal(id="title-label-row"):
-                yield Label("Title")
-                yield Static("", id="title-counter", markup=False)
-            # No select-on-focus: the first key must not replace the title being edited.
-            yield Input(
-                title,
-                id="title",
-                placeholder="What needs doing?",
-                select_on_focus=False,
-            )
-            yield Static("", id="title-error", classes="field-error", markup=False)
-            yield Label("Description (optional)")
-            yield TextArea(description, id="description", soft_wrap=True)
-            yield Static("", id="description-error", classes="field-error", markup=False)
-            with Horizontal(id="form-buttons"):
+        with Vertical(id="todo-form", classes="dialog"):
+            with DialogBody(classes="dialog-body", keys_scroll=False):
+                yield Static("Edit todo" if todo else "New todo", classes="form-title")
+                with Horizontal(id="title-label-row"):
+                    yield Label("Title")
+                    yield Static("", id="title-counter", markup=False)
+                # No select-on-focus: the first key must not replace the title being edited.
+                yield CappedInput(
+                    title,
+                    id="title",
+                    placeholder="What needs doing?",
+                    select_on_focus=False,
+                    max_length=TITLE_MAX,
+                )
+                yield Static("", id="title-error", classes="field-error", markup=False)
+                yield Label("Description (optional)")
+                yield CappedTextArea(
+                    description,
+                    id="description",
+                    soft_wrap=True,
+                    max_length=DESCRIPTION_MAX,
+                )
+                yield Static("", id="description-note", classes="form-note", markup=False)
+                yield Static("", id="description-error", classes="field-error", markup=False)
+            with Horizontal(id="form-buttons", classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
         show_errors(self, {})
+        self.query_one("#description-note", Static).display = False
         self._count(self.query_one("#title", Input).value)
-        self.query_one("#title", Input).focus()
+        # Not scrolled to the centre (what focus does): the heading and counter stay in sight.
+        self.query_one("#title", Input).focus(scroll_visible=False)
 
     @on(Input.Changed, "#title")
     def _title_changed(self, event: Input.Changed) -> None:
         self._count(event.value)
+        error = self.query_one("#title-error", Static)
+        if error.display and title_problem(event.value) is None:
+            error.display = False  # fixed (typed or pasted): the complaint goes
 
-    def _count(self, value: str) -> None:
+    @on(PasteChanged, "#title")
+    def _title_paste_changed(self, event: PasteChanged) -> None:
+        self._count(self.query_one("#title", Input).value, note=event.note)
+
+    @on(PasteChanged, "#description")
+    def _description_paste_changed(self, event: PasteChanged) -> None:
+        note = self.query_one("#description-note", Static)
+        note.update(event.note)
+        note.display = True
+
+    @on(TextArea.Changed, "#description")
+    def _description_changed(self, event: TextArea.Changed) -> None:
+        # The note about a cut paste stays while the text is still at the limit.
+        if len(event.text_area.text) < DESCRIPTION_MAX:
+            self.query_one("#description-note", Static).display = False
+
+    def _count(self, value: str, *, note: str = "") -> None:
         length = len(value.strip())
         counter = self.query_one("#title-counter", Static)
-        counter.update(f"{length}/{TITLE_MAX}")
+        counter.update(f"{length}/{TITLE_MAX}" + (f" — {note}" if note else ""))
         counter.set_class(length > TITLE_MAX, "-over")
 
     @on(Input.Submitted, "#title")
@@ -121,7 +155,7 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         title = self.query_one("#title", Input).value
         if problem := title_problem(title):
             show_errors(self, {"title": problem})
-            self.query_one("#title", Input).focus()
+            self.query_one("#title", Input).focus(scroll_visible=False)
             return
         self._save(version=self.todo.version if self.todo else 0)
 
@@ -318,6 +352,11 @@ class TodoForm(ModalScreen[TodoRecord | None]):
 
         # What the user typed is not thrown away on one key press.
         self.app.push_screen(
-            ConfirmDialog("Discard your changes?", title or description, confirm="Discard"),
+            ConfirmDialog(
+                "Discard your changes?",
+                title or description,
+                confirm="Discard",
+                classes="-over-form",  # the form stays in sight behind the question
+            ),
             answered,
         )

@@ -42,7 +42,11 @@ class TodoListScreen(Screen[None]):
         Binding("a", "add", "Add", tooltip="Add a todo"),
         Binding("e,enter", "edit", "Edit", tooltip="Edit the selected todo"),
         Binding(
-            "space", "toggle", "Done", key_display="␣", tooltip="Mark the selected todo done or not"
+            "space",
+            "toggle_done",
+            "Done",
+            key_display="␣",
+            tooltip="Mark the selected todo done or not",
         ),
         Binding("d", "delete", "Delete", tooltip="Delete the selected todo"),
         Binding("u", "undo", "Undo", tooltip="Undo the last delete or done change"),
@@ -211,15 +215,16 @@ class TodoListScreen(Screen[None]):
     def _refresh_status(self) -> None:
         table = self.table
         active, done = table.counts
-        parts = [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
-        if table.query:
-            parts.append(f"{table.visible_count} matching")
+        # Left-aligned and first: on a narrow terminal the end of the line is what is cut.
+        parts = [f"{active} active, {done} done"]
         if self._stopped() is not None:
             parts.append("read-only: nothing more is saved")
         elif self.feed is not None and self.feed.offline:
             parts.append("offline: reconnecting…")
+        if table.search_text:
+            parts.append(f"{table.visible_count} matching")
+        parts += [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
-        self.sub_title = f"{self.user.email} — {active} active, {done} done"
 
     def _call(
         self,
@@ -275,7 +280,7 @@ class TodoListScreen(Screen[None]):
         self._saved(record)
 
     def _gone(self, todo: TodoRecord) -> None:
-        self.table.remove(todo.id)
+        self.table.remove_todo(todo.id)
         self._refresh_status()
         self.notify("That todo was deleted in another terminal.", markup=False, timeout=5)
 
@@ -288,7 +293,7 @@ class TodoListScreen(Screen[None]):
         if (todo := self.table.cursor_todo) is not None:
             self.app.push_screen(TodoForm(self.user, todo), self._saved)
 
-    def action_toggle(self) -> None:
+    def action_toggle_done(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
             self._set_completed(todo, not todo.is_completed)
 
@@ -359,7 +364,7 @@ class TodoListScreen(Screen[None]):
 
         def done(deleted: TodoRecord) -> None:
             self.undoable = ("delete", deleted)
-            self.table.remove(deleted.id)
+            self.table.remove_todo(deleted.id)
             self._refresh_status()
             self.notify("Deleted. Press u to undo.", markup=False, timeout=4)
 
@@ -417,7 +422,7 @@ class TodoListScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.table.query = event.value
+        self.table.search_text = event.value
         self._refresh_status()
 
     @on(Input.Submitted, "#search")

@@ -146,7 +146,7 @@ class TodoTable(ScrollView, can_focus=True):
     # Re-filtering is synchronous: the watchers rebuild the visible order at once.
     filter_by: reactive[FilterBy] = reactive("all", init=False)
     sort_by: reactive[SortBy] = reactive("newest", init=False)
-    query: reactive[str] = reactive("", init=False)
+    search_text: reactive[str] = reactive("", init=False)
 
     def __init__(
         self,
@@ -185,7 +185,7 @@ class TodoTable(ScrollView, can_focus=True):
             self._entries[record.id] = _Entry(record)
         self._rebuild()
 
-    def remove(self, todo_id: int) -> None:
+    def remove_todo(self, todo_id: int) -> None:
         self.remove_many((todo_id,))
 
     def remove_many(self, todo_ids: Iterable[int]) -> None:
@@ -231,7 +231,7 @@ class TodoTable(ScrollView, can_focus=True):
     def _watch_filter_by(self) -> None:
         self._rebuild()
 
-    _watch_sort_by = _watch_query = _watch_filter_by
+    _watch_sort_by = _watch_search_text = _watch_filter_by
 
     @property
     def cursor_todo(self) -> TodoRecord | None:
@@ -276,7 +276,7 @@ class TodoTable(ScrollView, can_focus=True):
         if self.filter_by != "all":
             want_done = self.filter_by == "done"
             rows = [e for e in rows if e.record.is_completed == want_done]
-        if query := self.query.casefold():
+        if query := self.search_text.casefold():
             rows = [e for e in rows if query in e.haystack]
         key, reverse = _SORTS[self.sort_by]
         rows.sort(key=key, reverse=reverse)
@@ -411,9 +411,9 @@ class TodoTable(ScrollView, can_focus=True):
     def _render_hint(self, width: int) -> Strip:
         if not self._entries:
             hint = "No todos yet: press a to add one."
-        elif self.query:
+        elif self.search_text:
             scope = "" if self.filter_by == "all" else f"{self.filter_by} "
-            hint = f'No {scope}todos match "{sanitize(self.query)}".'
+            hint = f'No {scope}todos match "{sanitize(self.search_text)}".'
         else:
             hint = f"No {self.filter_by} todos."
         style = self._style("todo-table--hint")

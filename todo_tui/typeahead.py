@@ -1,0 +1,129 @@
+"""Typed-ahead keys go where the user meant them: one key at a time, in order.
+
+Textual forwards every key in its queue to the widget focused *now*, before that widget
+has handled the previous one. Keys read in one burst (a password manager's auto-type, a
+script, fast typing) therefore all land in the same widget: the password after
+`email⏎` goes into the Email field, and the title after `a` goes to the list instead of
+the form that `a` opens. Here the app hands on the next key only once the screen has
+handled everything the previous one set off (a focus move, a pushed screen's mount).
+Imports Textual and the standard library only: it runs on the first frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from textual import events
+from textual.app import App, ScreenStackError
+from textual.message_pump import MessagePump
+
+# Rounds of "every node has handled what it was sent", until none has anything left.
+# A spinner's timer can keep a queue busy, so a key is never held longer than this.
+MAX_ROUNDS = 20
+# Seconds a key is held at most: a widget closed before it answered never will.
+KEY_TIMEOUT = 0.5
+
+Held = events.Key | events.Paste
+
+
+def _quiet(node: MessagePump) -> bool:
+    """Nothing queued for `node`: not in its queue, not peeked at, no callback due next."""
+    # Textual 8.2.8 (pinned): a pump peeks at the next message (to merge repeats) before
+    # handling the current one, and runs call_next callbacks once its queue is empty.
+    return not (node.message_queue_size or node._pending_message or node._next_callbacks)
+
+
+class TypeAhead:
+    """Holds keys (and pastes) that arrive while an earlier one is still being handled."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._held: deque[Held] = deque()
+        self._busy = False
+        self.releasing: Held | None = None
+        self._handing_on: Held | None = None
+        self._key = 0  # which handed-on key the rounds in flight are for
+
+    @property
+    def idle(self) -> bool:
+        """No key held back, none on its way (for tests and benchmarks)."""
+        return not (self._busy or self._held)
+
+    @staticmethod
+    def applies(event: events.Event) -> bool:
+        return isinstance(event, Held) and not event.is_forwarded
+
+    def hold(self, event: events.Event) -> bool:
+        """True when `event` is kept for later: the app must not handle it now."""
+        if not self.applies(event):
+            return False
+        assert isinstance(event, Held)
+        if event is self.releasing:
+            self.releasing = None
+        elif self._busy or self._held:
+            self._held.append(event)
+            return True
+        self._handing_on = event
+        return False
+
+    def handed_on(self, event: events.Event) -> None:
+        """The app has handed `event` on: hold what follows until it has settled."""
+        # Handing it on marked it forwarded: `applies` would no longer say so.
+        if event is self._handing_on:
+            self._handing_on = None
+            self._busy = True
+            self._key += 1
+            key = self._key
+            # A bare event-loop timer: a Textual Timer per key costs a task each.
+            asyncio.get_running_loop().call_later(KEY_TIMEOUT, self._overdue, key)
+            self._round(key, 1)
+
+    def _overdue(self, key: int) -> None:
+        if key == self._key and self._busy and self.releasing is None:
+            self._release()
+
+    def _nodes(self) -> list[MessagePump]:
+        """Who handles a key and what it sets off: the focused widget and its ancestors up
+        to the screen (a key, then the messages it bubbles up), and the app (focus moves
+        and pushed screens run there; a new screen mounts its children before itself)."""
+        app = self._app
+        try:
+            screen = app.screen
+        except ScreenStackError:  # no screen yet, or the app is closing
+            return [app]
+        focused = screen.focused
+        chain = [] if focused is None else focused.ancestors_with_self
+        return [app, screen, *(node for node in chain if node is not screen and node is not app)]
+
+    def _round(self, key: int, number: int) -> None:
+        nodes = self._nodes()
+        waiting = 0
+
+        def handled() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if waiting == 0 and key == self._key and self.releasing is None:
+                self._round_done(key, number)
+
+        for node in nodes:
+            # Runs once the node has handled every message it was sent before it.
+            if node.call_later(handled):
+                waiting += 1
+        if waiting == 0:
+            self._release()
+
+    def _round_done(self, key: int, number: int) -> None:
+        if number < MAX_ROUNDS and not all(_quiet(node) for node in self._nodes()):
+            self._round(key, number + 1)
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        self._busy = False
+        if self._held:
+            self.releasing = self._held.popleft()
+            self._busy = True  # nothing overtakes it on its way back to the app
+            if not self._app.post_message(self.releasing):
+                self._held.clear()
+                self._busy = False
