@@ -106,6 +106,20 @@ async def test_a_key_whose_answer_never_comes_holds_the_next_one_only_briefly(
         await eventually(pilot, lambda: app._type_ahead.idle, "given up waiting", timeout=2)
 
 
+@pytest.mark.parametrize("run", range(3))
+async def test_a_new_account_typed_in_one_burst(database, tmp_path, run):
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        burst(
+            app, "<ctrl+n>", f"n{run}{EMAIL}", "<enter>", PASSWORD, "<enter>", PASSWORD, "<enter>"
+        )
+        await typed(pilot)
+        await settle(pilot)
+        assert screen_name(pilot) == "TodoListScreen"
+        assert app.screen.user.email == f"n{run}{EMAIL}"
+
+
 # -- a real terminal: the whole string in one write, read by the app in one read -------------
 
 ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")

@@ -66,6 +66,9 @@ class TodoListScreen(Screen[None]):
     def __init__(self, user: UserRecord) -> None:
         super().__init__()
         self.user = user
+        # Set before the Header mounts, as Screen sets its own: a change after it would reach
+        # the watchers of a Header still mounting (or of one going with the screen before).
+        self.sub_title = user.email
         # The last delete or done change, as the todo was before it.
         self.undoable: tuple[str, TodoRecord] | None = None
         self.feed: ChangeFeed | None = None
@@ -93,7 +96,6 @@ class TodoListScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
         self.table.focus()
-        self.sub_title = self.user.email
         self.action_reload()
         self._start_feed()
 
