@@ -7,6 +7,7 @@ Rendering does not depend on the database, so these run on SQLite files at fixed
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import tempfile
 import threading
@@ -409,5 +410,14 @@ class TestSmallTerminals:
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
 
-def teardown_module() -> None:
-    shutil.rmtree(SNAPSHOT_DIR, ignore_errors=True)
+@pytest.fixture(scope="module", autouse=True)
+def _snapshot_dir_to_ourselves():
+    """The databases' path is on screen, so it is the same for every run: runs of this module
+    at the same time (other checkouts of the repository) take turns rather than share it."""
+    with open(Path(tempfile.gettempdir()) / "todo-tui-snapshots.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            shutil.rmtree(SNAPSHOT_DIR, ignore_errors=True)
+            fcntl.flock(lock, fcntl.LOCK_UN)
