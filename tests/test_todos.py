@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,10 +91,11 @@ def raw_rows(database: Database) -> list[tuple]:
 
 
 def as_stored(database: Database, todo_id: int) -> TodoRecord:
-    """The todo's row read without the services, as a record."""
-    [row] = [row for row in all_rows(database) if row[0] == todo_id]
-    todo_id, _owner, title, description, is_completed, created_at, updated_at, version = row
-    return TodoRecord(todo_id, title, description, is_completed, created_at, updated_at, version)
+    """The todo's row read without the services, as a record (its columns by name)."""
+    with database.engine.connect() as connection:
+        statement = sa.select(*Todo.__table__.columns).where(Todo.id == todo_id)
+        row = connection.execute(statement).one()._mapping
+    return TodoRecord(**{field.name: row[field.name] for field in fields(TodoRecord)})
 
 
 OPERATIONS = ["update", "toggle", "delete"]
