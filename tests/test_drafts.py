@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from dataclasses import asdict
 from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
@@ -58,15 +59,10 @@ def test_a_draft_is_kept_privately_per_database_and_account() -> None:
 def test_a_draft_file_keeps_its_flat_format() -> None:
     database = url("sqlite:///flat-draft.db")
     draft = Draft(TodoDraft("Call the bank", "before\nnoon"), todo_id=7, version=3)
-    flat = {
-        "title": "Call the bank",
-        "description": "before\nnoon",
-        "todo_id": 7,
-        "version": 3,
-        "client_key": None,
-    }
     path = drafts.save(database, 1, draft)
     assert path is not None
+    # One flat object: the text's fields beside the rest.
+    flat = {**asdict(draft.text), "todo_id": 7, "version": 3, "client_key": None}
     assert json.loads(path.read_text()) == flat
     # A file written before the text had a type of its own loads as it did.
     path.write_text(
