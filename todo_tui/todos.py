@@ -27,7 +27,7 @@ RECORD_FIELDS = tuple(field.name for field in fields(TodoRecord))
 COLUMNS = tuple(getattr(Todo, name) for name in RECORD_FIELDS)
 
 
-def next_version(version):
+def next_version(version: int | sa.ColumnElement[int]) -> int | sa.ColumnElement[int]:
     """The version a todo has after one change of `version` (a number, or the column in
     SQL): every update and restore moves it on by one."""
     return version + 1
@@ -68,7 +68,7 @@ def _record(row) -> TodoRecord | None:
     return TodoRecord(**row._mapping) if row is not None else None
 
 
-def _draft(draft: TodoDraft | None, by_name: dict) -> TodoDraft:
+def _draft(draft: TodoDraft | None, by_name: dict[str, str | None]) -> TodoDraft:
     if draft is not None and by_name:
         raise TypeError("pass a draft or its fields, not both")
     return TodoDraft(**by_name) if draft is None else draft
