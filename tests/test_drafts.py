@@ -3,7 +3,9 @@ offered back once on the list screen after the list has loaded."""
 
 from __future__ import annotations
 
+import json
 import stat
+from dataclasses import asdict
 from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
@@ -24,6 +26,7 @@ from todo_tui import drafts, todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.drafts import Draft
+from todo_tui.records import TodoDraft
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
 
@@ -36,7 +39,7 @@ def url(raw: str):
 
 def test_a_draft_is_kept_privately_per_database_and_account() -> None:
     neon, other = url(NEON), url("sqlite:///elsewhere.db")
-    draft = Draft("Call the bank", "before\nnoon", todo_id=7, version=3)
+    draft = Draft(TodoDraft("Call the bank", "before\nnoon"), todo_id=7, version=3)
     path = drafts.save(neon, 1, draft)
     assert path is not None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -51,6 +54,21 @@ def test_a_draft_is_kept_privately_per_database_and_account() -> None:
     drafts.discard(neon, 1)
     assert drafts.load(neon, 1) is None
     drafts.discard(neon, 1)  # nothing to discard: no error
+
+
+def test_a_draft_file_keeps_its_flat_format() -> None:
+    database = url("sqlite:///flat-draft.db")
+    draft = Draft(TodoDraft("Call the bank", "before\nnoon"), todo_id=7, version=3)
+    path = drafts.save(database, 1, draft)
+    assert path is not None
+    # One flat object: the text's fields beside the rest.
+    flat = {**asdict(draft.text), "todo_id": 7, "version": 3, "client_key": None}
+    assert json.loads(path.read_text()) == flat
+    # A file written before the text had a type of its own loads as it did.
+    path.write_text(
+        '{"title": "t", "description": "d", "todo_id": null, "version": null, "client_key": "abc"}'
+    )
+    assert drafts.load(database, 1) == Draft(TodoDraft("t", "d"), client_key="abc")
 
 
 def test_a_file_that_is_not_a_draft_is_ignored() -> None:
@@ -76,7 +94,9 @@ async def _alice_with(database, tmp_path: Path, draft: Draft | None, *, todo: st
 async def test_a_kept_draft_is_offered_once_and_restored_into_the_form(
     database: Database, tmp_path: Path
 ) -> None:
-    alice, _ = await _alice_with(database, tmp_path, Draft("From the draft", "its notes"))
+    alice, _ = await _alice_with(
+        database, tmp_path, Draft(TodoDraft("From the draft", "its notes"))
+    )
     app = make_app(database.settings, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -102,7 +122,7 @@ async def test_a_kept_draft_is_offered_once_and_restored_into_the_form(
 async def test_a_draft_whose_save_landed_after_all_is_not_offered(
     database: Database, tmp_path: Path
 ) -> None:
-    alice, _ = await _alice_with(database, tmp_path, Draft("Landed", ""), todo="Landed")
+    alice, _ = await _alice_with(database, tmp_path, Draft(TodoDraft("Landed")), todo="Landed")
     app = make_app(database.settings, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -117,7 +137,9 @@ async def test_a_restored_edit_of_a_todo_changed_since_meets_the_conflict_dialog
 ) -> None:
     alice, todo = await _alice_with(database, tmp_path, None, todo="Original")
     assert todo is not None
-    drafts.save(database.settings.database, alice.id, Draft("Mine", "", todo.id, todo.version))
+    drafts.save(
+        database.settings.database, alice.id, Draft(TodoDraft("Mine"), todo.id, todo.version)
+    )
     database.run(
         lambda s: todos.update_todo(
             s,
@@ -152,7 +174,7 @@ async def test_a_restored_new_todo_whose_first_save_landed_is_saved_once(
         lambda s: todos.add_todo(s, owner_id=alice.id, title="Call the", client_key="k" * 32)
     )
     drafts.save(
-        database.settings.database, alice.id, Draft("Call the bank", "", client_key="k" * 32)
+        database.settings.database, alice.id, Draft(TodoDraft("Call the bank"), client_key="k" * 32)
     )
     app = make_app(database.settings, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -170,7 +192,7 @@ async def test_a_restored_new_todo_whose_first_save_landed_is_saved_once(
 
 def test_a_new_todos_draft_carries_its_client_key() -> None:
     database = url("sqlite:///keyed-draft.db")
-    draft = Draft("New", "", client_key="abc")
+    draft = Draft(TodoDraft("New"), client_key="abc")
     drafts.save(database, 1, draft)
     assert drafts.load(database, 1) == draft
     drafts.draft_path(database, 1).write_text('{"title": "t", "description": "", "client_key": 5}')

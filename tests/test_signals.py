@@ -26,6 +26,7 @@ from benchmarks.terminal import visible_text
 from todo_tui import auth, drafts
 from todo_tui.config import load_settings
 from todo_tui.db import Database
+from todo_tui.records import TodoDraft
 from todo_tui.schema import upgrade_to_head
 
 EMAIL = "sig@example.com"
@@ -187,7 +188,7 @@ def test_a_signal_gives_the_terminal_back_and_keeps_the_draft(launch, signum: in
     assert stat.S_IMODE(draft_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(draft_file.parent.stat().st_mode) == 0o700
     kept = drafts.load(launch.settings.database, 1)
-    assert kept is not None and (kept.title, kept.description, kept.todo_id) == (TITLE, "", None)
+    assert kept is not None and (kept.text, kept.todo_id) == (TodoDraft(TITLE, ""), None)
     assert kept.client_key is not None and len(kept.client_key) == 32  # the form's own key
     assert str(launch.settings.database.sqlite_path) not in draft_file.read_text()
 
@@ -213,5 +214,5 @@ def test_closing_the_terminal_keeps_the_draft(launch) -> None:
     terminal.wait_for(TITLE, since=mark)
     assert terminal.hang_up() == 128 + signal.SIGHUP
     kept = drafts.load(launch.settings.database, 1)
-    assert kept is not None and (kept.title, kept.description, kept.todo_id) == (TITLE, "", None)
+    assert kept is not None and (kept.text, kept.todo_id) == (TodoDraft(TITLE, ""), None)
     assert kept.client_key is not None and len(kept.client_key) == 32  # the form's own key

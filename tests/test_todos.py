@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,11 +14,12 @@ from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.models import Todo, User
-from todo_tui.records import TodoRecord
+from todo_tui.records import TodoDraft, TodoRecord
 from todo_tui.todos import (
     TodoConflict,
     TodoNotFound,
     add_todo,
+    completed_as,
     delete_todo,
     get_by_client_key,
     get_todo,
@@ -91,10 +92,11 @@ def raw_rows(database: Database) -> list[tuple]:
 
 
 def as_stored(database: Database, todo_id: int) -> TodoRecord:
-    """The todo's row read without the services, as a record."""
-    [row] = [row for row in all_rows(database) if row[0] == todo_id]
-    todo_id, _owner, title, description, is_completed, created_at, updated_at, version = row
-    return TodoRecord(todo_id, title, description, is_completed, created_at, updated_at, version)
+    """The todo's row read without the services, as a record (its columns by name)."""
+    with database.engine.connect() as connection:
+        statement = sa.select(*Todo.__table__.columns).where(Todo.id == todo_id)
+        row = connection.execute(statement).one()._mapping
+    return TodoRecord(**{field.name: row[field.name] for field in fields(TodoRecord)})
 
 
 OPERATIONS = ["update", "toggle", "delete"]
@@ -153,6 +155,45 @@ def test_add_returns_and_lists_the_stored_todo(database: Database, alice: int) -
     [row] = all_rows(database)
     assert row[:5] == (todo.id, alice, "Buy milk", "2 litres\nsemi", False)
     assert row[7] == 1
+
+
+def test_a_draft_travels_to_the_database_and_back(database: Database, alice: int) -> None:
+    draft = TodoDraft("  Buy milk  ", "2 litres")
+    todo = act(database, add_todo, owner_id=alice, draft=draft)
+    assert (todo.title, todo.description) == ("Buy milk", "2 litres")
+    assert draft.saved_in(todo)  # as stored: the title trimmed
+    assert TodoDraft.of(todo) == TodoDraft("Buy milk", "2 litres")
+    assert not TodoDraft("Buy milk", "3 litres").saved_in(todo)
+    assert not TodoDraft("", "2 litres").saved_in(todo)  # cannot be stored: in no todo
+    edited = act(
+        database,
+        update_todo,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        draft=TodoDraft("Buy milk"),
+    )
+    assert edited.description is None and TodoDraft.of(edited) == TodoDraft("Buy milk")
+    assert TodoDraft.of(None) == TodoDraft()
+    with pytest.raises(TypeError):  # a draft or its fields, never both
+        act(database, add_todo, owner_id=alice, draft=draft, title="other")
+    assert listed(database, alice) == [edited]
+
+
+def test_a_toggle_shown_before_its_answer_is_what_the_database_returns(
+    database: Database, alice: int
+) -> None:
+    todo = act(database, add_todo, owner_id=alice, title="t")
+    shown = completed_as(todo, True)
+    done = act(
+        database,
+        set_completed,
+        owner_id=alice,
+        todo_id=todo.id,
+        version=todo.version,
+        completed=True,
+    )
+    assert replace(shown, updated_at=done.updated_at) == done
 
 
 def test_list_is_in_id_order_and_only_the_owners(database: Database, alice: int, bob: int) -> None:

@@ -12,7 +12,7 @@ attempt, whose reply was lost, and is returned instead. So every write is safe t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,18 +20,23 @@ from sqlmodel import Session
 
 from todo_tui.errors import DatabaseFault, FaultKind
 from todo_tui.models import Todo, TodoChangeCounter
-from todo_tui.records import TodoRecord
-from todo_tui.validation import clean_description, clean_title
+from todo_tui.records import TodoDraft, TodoRecord
 
-COLUMNS = (
-    Todo.id,
-    Todo.title,
-    Todo.description,
-    Todo.is_completed,
-    Todo.created_at,
-    Todo.updated_at,
-    Todo.version,
-)
+# What every query returns: the record's fields, by name (rows become records by name too).
+RECORD_FIELDS = tuple(field.name for field in fields(TodoRecord))
+COLUMNS = tuple(getattr(Todo, name) for name in RECORD_FIELDS)
+
+
+def next_version(version: int | sa.ColumnElement[int]) -> int | sa.ColumnElement[int]:
+    """The version a todo has after one change of `version` (a number, or the column in
+    SQL): every update and restore moves it on by one."""
+    return version + 1
+
+
+def completed_as(todo: TodoRecord, completed: bool) -> TodoRecord:
+    """`todo` as `set_completed` will return it (its timestamp aside): what a list shows
+    before the answer, so that a second press acts on the version the first one makes."""
+    return replace(todo, is_completed=completed, version=next_version(todo.version))
 
 
 class TodoNotFound(DatabaseFault):
@@ -56,30 +61,38 @@ def _owned(owner_id: int, todo_id: int):
 def _returning_one(session: Session, statement) -> TodoRecord | None:
     row = session.exec(statement.returning(*COLUMNS)).first()
     session.commit()
-    return TodoRecord(*row) if row else None
+    return _record(row)
+
+
+def _record(row) -> TodoRecord | None:
+    return TodoRecord(**row._mapping) if row is not None else None
+
+
+def _draft(draft: TodoDraft | None, by_name: dict[str, str | None]) -> TodoDraft:
+    if draft is not None and by_name:
+        raise TypeError("pass a draft or its fields, not both")
+    return TodoDraft(**by_name) if draft is None else draft
 
 
 def get_todo(session: Session, *, owner_id: int, todo_id: int) -> TodoRecord | None:
-    row = session.exec(sa.select(*COLUMNS).where(_owned(owner_id, todo_id))).first()
-    return TodoRecord(*row) if row else None
+    return _record(session.exec(sa.select(*COLUMNS).where(_owned(owner_id, todo_id))).first())
 
 
 def list_todos(session: Session, *, owner_id: int) -> list[TodoRecord]:
     rows = session.exec(sa.select(*COLUMNS).where(Todo.user_id == owner_id).order_by(Todo.id))
-    return [TodoRecord(*row) for row in rows]
+    return [TodoRecord(**row._mapping) for row in rows]
 
 
 def list_by_ids(session: Session, *, owner_id: int, todo_ids: Iterable[int]) -> list[TodoRecord]:
     """The caller's todos among `todo_ids` (the missing ones were deleted)."""
     statement = sa.select(*COLUMNS).where(Todo.user_id == owner_id, Todo.id.in_(list(todo_ids)))
-    return [TodoRecord(*row) for row in session.exec(statement)]
+    return [TodoRecord(**row._mapping) for row in session.exec(statement)]
 
 
 def get_by_client_key(session: Session, *, owner_id: int, client_key: str) -> TodoRecord | None:
     """The owner's todo added with `client_key`, if it reached the database."""
     statement = sa.select(*COLUMNS).where(Todo.user_id == owner_id, Todo.client_key == client_key)
-    row = session.exec(statement).first()
-    return TodoRecord(*row) if row else None
+    return _record(session.exec(statement).first())
 
 
 def _insert_once(session: Session, values: dict, *, key: tuple[sa.Column, ...]):
@@ -93,19 +106,18 @@ def add_todo(
     session: Session,
     *,
     owner_id: int,
-    title: str,
-    description: str | None = None,
+    draft: TodoDraft | None = None,
     client_key: str | None = None,
+    **by_name: str | None,
 ) -> TodoRecord:
-    """Add a todo. With `client_key` (made once per draft, kept across retries), a retry
-    after a lost reply returns the todo the first attempt added, as it is now, and adds
-    nothing: one round trip, a second only then. (Once that todo is deleted, its key is
-    free again: a retry adds it back.)"""
-    values = {
-        "title": clean_title(title),
-        "description": clean_description(description),
-        "user_id": owner_id,
-    }
+    """Add the todo `draft` (or its fields by name: `title=`, `description=`).
+
+    With `client_key` (made once per draft, kept across retries), a retry after a lost
+    reply returns the todo the first attempt added, as it is now, and adds nothing: one
+    round trip, a second only then. (Once that todo is deleted, its key is free again: a
+    retry adds it back.)
+    """
+    values = {**_draft(draft, by_name).stored(), "user_id": owner_id}
     if client_key is None:
         added = _returning_one(session, sa.insert(Todo).values(values))
         assert added is not None
@@ -125,7 +137,7 @@ def _versioned_update(
     statement = (
         sa.update(Todo)
         .where(_owned(owner_id, todo_id), Todo.version == version)
-        .values(**values, version=Todo.version + 1, updated_at=sa.func.now())
+        .values(**values, version=next_version(Todo.version), updated_at=sa.func.now())
     )
     if (updated := _returning_one(session, statement)) is not None:
         return updated
@@ -133,7 +145,7 @@ def _versioned_update(
     if current is None:
         raise TodoNotFound()
     # The very change asked for, already made: a retry after a lost reply, or a twin edit.
-    if current.version == version + 1 and all(
+    if current.version == next_version(version) and all(
         getattr(current, name) == value for name, value in values.items()
     ):
         return current
@@ -146,10 +158,11 @@ def update_todo(
     owner_id: int,
     todo_id: int,
     version: int,
-    title: str,
-    description: str | None,
+    draft: TodoDraft | None = None,
+    **by_name: str | None,
 ) -> TodoRecord:
-    values = {"title": clean_title(title), "description": clean_description(description)}
+    """Save `draft` (or its fields by name) over the todo as it was at `version`."""
+    values = _draft(draft, by_name).stored()
     return _versioned_update(
         session, owner_id=owner_id, todo_id=todo_id, version=version, values=values
     )
@@ -189,25 +202,14 @@ def restore_todo(session: Session, *, owner_id: int, todo: TodoRecord) -> TodoRe
     puts back is its first attempt (whose reply was lost), and is returned. Any other todo
     with this id is refused (a CONFLICT), as before.
     """
-    values = {
-        "id": todo.id,
-        "title": clean_title(todo.title),
-        "description": clean_description(todo.description),
-        "is_completed": todo.is_completed,
-        "created_at": todo.created_at,
-        "updated_at": todo.updated_at,
-        "version": todo.version + 1,
-        "user_id": owner_id,
-    }
+    restored = replace(todo, **TodoDraft.of(todo).stored(), version=next_version(todo.version))
+    values = {name: getattr(restored, name) for name in RECORD_FIELDS} | {"user_id": owner_id}
     statement = _insert_once(session, values, key=(Todo.id,))
-    if (restored := _returning_one(session, statement)) is not None:
-        return restored
+    if (added := _returning_one(session, statement)) is not None:
+        return added
     # The id is taken: by this very restore (a retry), or by a todo that was never deleted.
     current = get_todo(session, owner_id=owner_id, todo_id=todo.id)
-    expected = replace(
-        todo, title=values["title"], description=values["description"], version=todo.version + 1
-    )
-    if current != expected:
+    if current != restored:
         raise DatabaseFault(
             FaultKind.CONFLICT,
             "Someone else changed the same data at the same time; reload and try again.",

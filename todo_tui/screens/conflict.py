@@ -9,16 +9,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from todo_tui.records import TodoRecord
+from todo_tui.records import TodoDraft, TodoRecord
 from todo_tui.widgets.dialog import DialogBody, excerpt
 
 KEEP_MINE = "mine"
 TAKE_THEIRS = "theirs"
 
 
-def describe(title: str, description: str | None, done: bool | None = None) -> str:
+def describe(draft: TodoDraft, done: bool | None = None) -> str:
     state = "" if done is None else ("[done] " if done else "[not done] ")
-    return f"{state}{excerpt(title)}\n{excerpt(description) if description else '(no description)'}"
+    description = excerpt(draft.description) if draft.description else "(no description)"
+    return f"{state}{excerpt(draft.title)}\n{description}"
 
 
 class ConflictDialog(ModalScreen[str | None]):
@@ -30,10 +31,11 @@ class ConflictDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, mine_title: str, mine_description: str | None, theirs: TodoRecord) -> None:
+    def __init__(self, mine: TodoDraft, theirs: TodoRecord) -> None:
+        """`mine`: what the form holds; `theirs`: the todo as the database holds it now."""
         super().__init__()
-        self.mine = describe(mine_title, mine_description)
-        self.theirs = describe(theirs.title, theirs.description, theirs.is_completed)
+        self.mine = describe(mine)
+        self.theirs = describe(TodoDraft.of(theirs), theirs.is_completed)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="conflict-dialog", classes="dialog"):

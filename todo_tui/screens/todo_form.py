@@ -15,12 +15,12 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from todo_tui import todos
 from todo_tui.drafts import Draft
 from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
-from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
 from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
-from todo_tui.validation import DESCRIPTION_MAX, TITLE_MAX, clean_description, title_problem
+from todo_tui.validation import DESCRIPTION_MAX, TITLE_MAX, title_problem
 from todo_tui.widgets.capped import CappedInput, CappedTextArea, PasteChanged
 from todo_tui.widgets.dialog import DialogBody
 
@@ -31,8 +31,12 @@ if TYPE_CHECKING:
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
 RECONCILE_TRIES = 30
-# What a save sent: the todo it edits (None: an insert), its version, the title, the text.
-Sent = tuple[TodoRecord | None, int, str, str]
+# What a save sent: the todo it edits (None: an insert), its version, the draft.
+Sent = tuple[TodoRecord | None, int, TodoDraft]
+
+
+def _value(field: Input | TextArea) -> str:
+    return field.text if isinstance(field, TextArea) else field.value
 
 
 class TodoForm(ModalScreen[TodoRecord | None]):
@@ -67,22 +71,24 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         self._unknown: Sent | None = None
         self._reconcile_tries = 0
 
+    def _typed(self) -> TodoDraft:
+        """What the form holds now: each field of the draft from the widget of its name."""
+        return TodoDraft(**{name: _value(self.query_one(f"#{name}")) for name in TodoDraft.names()})
+
     def draft(self) -> Draft | None:
         """What the form holds, when it differs from what is saved (for keeping at exit)."""
-        title = self.query_one("#title", Input).value
-        description = self.query_one("#description", TextArea).text
-        todo = self.todo
-        if (title, description) == ((todo.title, todo.description or "") if todo else ("", "")):
+        typed, todo = self._typed(), self.todo
+        if typed == TodoDraft.of(todo):
             return None
         if todo is not None:
-            return Draft(title, description, todo.id, todo.version)
-        return Draft(title, description, client_key=self.client_key)
+            return Draft(typed, todo.id, todo.version)
+        return Draft(typed, client_key=self.client_key)
 
     def compose(self) -> ComposeResult:
         todo = self.todo
-        title, description = (todo.title, todo.description or "") if todo else ("", "")
-        if self._text is not None:  # a restored draft
-            title, description = self._text.title, self._text.description
+        # A restored draft, or the todo's own text.
+        start = self._text.text if self._text is not None else TodoDraft.of(todo)
+        title, description = start.title, start.description
         with Vertical(id="todo-form", classes="dialog"):
             with DialogBody(classes="dialog-body", keys_scroll=False):
                 yield Static("Edit todo" if todo else "New todo", classes="form-title")
@@ -161,29 +167,16 @@ class TodoForm(ModalScreen[TodoRecord | None]):
 
     def _save(self, *, version: int) -> None:
         """Save what the form holds now, as an edit of `version` (or a new todo)."""
-        title = self.query_one("#title", Input).value
-        description = self.query_one("#description", TextArea).text
-        owner_id, todo, key = self.user.id, self.todo, self.client_key
+        draft, owner_id, todo, key = self._typed(), self.user.id, self.todo, self.client_key
         sent: list[bool] = []  # made true once a connection is there to send the write
 
         def write(session) -> TodoRecord:
             session.connection()  # a failure before this: nothing was sent
             sent.append(True)
             if todo is None:
-                return todos.add_todo(
-                    session,
-                    owner_id=owner_id,
-                    title=title,
-                    description=description,
-                    client_key=key,
-                )
+                return todos.add_todo(session, owner_id=owner_id, draft=draft, client_key=key)
             return todos.update_todo(
-                session,
-                owner_id=owner_id,
-                todo_id=todo.id,
-                version=version,
-                title=title,
-                description=description,
+                session, owner_id=owner_id, todo_id=todo.id, version=version, draft=draft
             )
 
         def work() -> TodoRecord:
@@ -198,7 +191,7 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             work,
             done=self._saved,
             failed=lambda failure: self._failed(
-                failure, sent=(todo, version, title, description) if sent else None
+                failure, sent=(todo, version, draft) if sent else None
             ),
         )
         self._unknown = None
@@ -214,17 +207,9 @@ class TodoForm(ModalScreen[TodoRecord | None]):
             return
         self.dismiss(record)
 
-    def _holds(self, record: TodoRecord, text: tuple[str, str] | None = None) -> bool:
-        """Whether `record` has this text (default: what the form holds), as stored."""
-        title, description = text or (
-            self.query_one("#title", Input).value,
-            self.query_one("#description", TextArea).text,
-        )
-        try:
-            stored = (title.strip(), clean_description(description))
-        except InvalidInput:
-            return False
-        return (record.title, record.description) == stored
+    def _holds(self, record: TodoRecord) -> bool:
+        """Whether `record` holds what the form holds, as stored."""
+        return self._typed().saved_in(record)
 
     # -- a save whose outcome is unknown ---------------------------------------------------
 
@@ -269,12 +254,12 @@ class TodoForm(ModalScreen[TodoRecord | None]):
     def _reconciled(self, record: TodoRecord | None) -> None:
         if self._unknown is None or self.has_class("-busy"):
             return
-        edited, version, title, description = self._unknown
+        edited, version, draft = self._unknown
         # Not there, or not this save's doing: it may still land (a statement in flight),
         # so the sentence stays, and ctrl+s settles it.
         if record is None or (
             edited is not None
-            and (record.version != version + 1 or not self._holds(record, (title, description)))
+            and (record.version != todos.next_version(version) or not draft.saved_in(record))
         ):
             return
         self._unknown = None
@@ -303,10 +288,8 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         ):
             self._outcome_unknown(failure, sent)
         elif isinstance(failure, TodoConflict):
-            mine = self.query_one("#title", Input).value
-            description = self.query_one("#description", TextArea).text
             self.app.push_screen(
-                ConflictDialog(mine, description, failure.current),
+                ConflictDialog(self._typed(), failure.current),
                 lambda choice: self._resolved(choice, failure.current),
             )
         elif isinstance(failure, TodoNotFound) and self.todo is not None:
@@ -321,7 +304,7 @@ class TodoForm(ModalScreen[TodoRecord | None]):
                 },
             )
         else:
-            field = failure.field if failure.field in {"title", "description"} else "title"
+            field = failure.field if failure.field in TodoDraft.names() else "title"
             sentence = str(failure)
             show_errors(
                 self,
@@ -339,10 +322,8 @@ class TodoForm(ModalScreen[TodoRecord | None]):
     def action_cancel(self) -> None:
         if self.has_class("-busy"):
             return
-        title = self.query_one("#title", Input).value
-        description = self.query_one("#description", TextArea).text
-        before = (self.todo.title, self.todo.description or "") if self.todo else ("", "")
-        if (title, description) == before:
+        typed = self._typed()
+        if typed == TodoDraft.of(self.todo):
             self.dismiss(None)
             return
 
@@ -354,7 +335,7 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         self.app.push_screen(
             ConfirmDialog(
                 "Discard your changes?",
-                title or description,
+                typed.title or typed.description,
                 confirm="Discard",
                 classes="-over-form",  # the form stays in sight behind the question
             ),

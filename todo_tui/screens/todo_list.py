@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Input, Static
 from todo_tui import drafts, todos
 from todo_tui.errors import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
-from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
 from todo_tui.todos import TodoConflict, TodoNotFound
@@ -104,10 +104,8 @@ class TodoListScreen(Screen[None]):
         database = self.app.settings.database
         if (draft := drafts.load(database, self.user.id)) is None:
             return
-        if any(
-            (todo.title, todo.description or "") == (draft.title, draft.description)
-            for todo in self.table.all_todos
-        ):  # the save that was on its way when the app ended did land
+        if any(TodoDraft.of(todo) == draft.text for todo in self.table.all_todos):
+            # the save that was on its way when the app ended did land
             drafts.discard(database, self.user.id)
             return
 
@@ -121,7 +119,8 @@ class TodoListScreen(Screen[None]):
             form = TodoForm(self.user, todo, text=draft)
             self.app.push_screen(form, self._saved if todo else self._added)
 
-        detail = draft.title + (f"\n{draft.description}" if draft.description else "")
+        text = draft.text
+        detail = text.title + (f"\n{text.description}" if text.description else "")
         self.app.push_screen(
             ConfirmDialog("Restore the todo you were writing?", detail, confirm="Restore"),
             answered,
@@ -324,9 +323,9 @@ class TodoListScreen(Screen[None]):
                 self.app.show_failure(failure)
             self._refresh_status()
 
-        # Shown at once (with the version it will have), so a second press toggles back;
+        # Shown at once (as the database will return it), so a second press toggles back;
         # the database thread applies the presses in order.
-        self.table.upsert(replace(todo, is_completed=completed, version=version + 1))
+        self.table.upsert(todos.completed_as(todo, completed))
         self._refresh_status()
         self._call(
             lambda s: todos.set_completed(
