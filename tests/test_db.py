@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 import todo_tui.db
 from todo_tui.config import load_settings, parse_database_url
-from todo_tui.db import Database, classify
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.db import Database
+from todo_tui.faults import DatabaseFault, FaultKind, classify
 from todo_tui.models import Todo, User
 from todo_tui.schema import migration_connection
 

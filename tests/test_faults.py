@@ -49,7 +49,7 @@ from tests.wire import WireProxy
 from todo_tui import live, todos
 from todo_tui.config import Settings, load_settings
 from todo_tui.db import ANSWER_GRACE, APPLICATION_NAME, Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.records import TodoRecord
 from todo_tui.widgets.todo_table import TodoTable
 

@@ -26,7 +26,7 @@ from pytest_alembic.tests import (
 )
 
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault
+from todo_tui.faults import DatabaseFault
 from todo_tui.schema import (
     MIGRATION_LOCK_KEY,
     Revision,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from tests.servers import PASSWORD, PgBouncer, ServerDatabases, TLSServer
 from todo_tui import auth, todos
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.live import ChangeFeed
 from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 

@@ -26,7 +26,7 @@ import pytest
 from todo_tui import auth, preferences, todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.live import ChangeFeed
 from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
