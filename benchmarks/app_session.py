@@ -265,12 +265,14 @@ def _state() -> str:
     """What the app shows, for a timeout's message."""
     if not _APP:
         return "no app"
+    from tests.pilot import notices, pending_calls
+
     app = _APP[0]
     try:
         focused = app.focused
         return (
-            f"screen {screen_name(app)}, focused {focused!r}, pending {len(app._pending)}, "
-            f"notifications {[n.message for n in app._notifications]}"
+            f"screen {screen_name(app)}, focused {focused!r}, pending {pending_calls(app)}, "
+            f"notifications {notices(app)}"
         )
     except Exception as exc:
         return f"({exc!r})"
@@ -364,7 +366,7 @@ class Recorder:
 
 
 async def session(config: dict[str, Any], counter: Any) -> dict[str, Any]:
-    from tests.pilot import fill, settle
+    from tests.pilot import fill, pending_calls, settle
     from todo_tui.widgets.todo_table import TodoTable
 
     app = make_app(config)
@@ -377,7 +379,7 @@ async def session(config: dict[str, Any], counter: Any) -> dict[str, Any]:
         started = time.perf_counter()
         # Start-up: the worker imports what the check needs, connects, checks.
         await until(lambda: screen_name(app) in {"SchemaDialog", "LoginScreen"}, "start-up")
-        await until(lambda: not app._pending, "start-up")
+        await until(lambda: not pending_calls(app), "start-up")
         ended = time.perf_counter()
         await settle(pilot)
         result["startup"] = {

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.pilot import EMAIL, PASSWORD, log_in, make_app, register, settle
+from tests.pilot import EMAIL, PASSWORD, feed_online, log_in, make_app, register, settle
 from todo_tui import todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
@@ -69,7 +69,7 @@ async def measure(url: str, home: Path) -> dict[str, float]:
             await settle(pilot)
             await log_in(pilot, EMAIL, PASSWORD)
             table = app.screen.query_one(TodoTable)
-            while table.total_count < SIZE or not app.screen.feed._online:
+            while table.total_count < SIZE or not feed_online(app.screen):
                 await pilot.pause(0.05)
             await settle(pilot)
             rebuilds = table.rebuild_count

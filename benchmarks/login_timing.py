@@ -18,7 +18,7 @@ from pathlib import Path
 from todo_tui import auth
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.errors import InvalidInput
+from todo_tui.faults import InvalidInput
 from todo_tui.schema import upgrade_to_head
 
 EMAIL = "bench@example.com"

@@ -102,7 +102,7 @@ def command_line_settings():
 @contextmanager
 def one_sentence_on_failure() -> Iterator[None]:
     """A database that cannot be reached is a sentence and exit status 4, as in `todo-tui db`."""
-    from todo_tui.errors import DatabaseFault
+    from todo_tui.faults import DatabaseFault
 
     try:
         yield

@@ -26,8 +26,9 @@ from todo_tui.config import Settings, load_settings
 from todo_tui.db import Database
 from todo_tui.schema import alembic_config, migrations_dir, upgrade_to_head
 
-# The TLS + SCRAM server and the PgBouncer the tests start themselves.
-pytest_plugins = ("tests.servers",)
+# Fixtures of more than one module: the TLS + SCRAM server and the PgBouncer the tests
+# start themselves, the fault tests' server, the live tests' admin connections.
+pytest_plugins = ("tests.servers", "tests.outage", "tests.feeds")
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")

@@ -1,4 +1,9 @@
-"""Driving TodoApp in tests: wait for database work, type into fields, read the list."""
+"""Driving TodoApp in tests and benchmarks: wait for database work, type into fields, read
+what the app shows; and the one way to wait for something to become true.
+
+The benchmarks use this module too (benchmarks/), so what they read of the app's insides
+is read here, by name, in one place.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from textual.pilot import Pilot
@@ -17,7 +23,9 @@ from todo_tui.app import TodoApp
 from todo_tui.config import Settings
 from todo_tui.db import Database
 from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.screens.todo_list import TodoListScreen
 
+T = TypeVar("T")
 FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
 
@@ -27,6 +35,21 @@ def make_app(settings: Settings, config_dir: Path, *, clock=None) -> TodoApp:
     return app
 
 
+def pending_calls(app: TodoApp) -> int:
+    """Database calls queued or running whose result the UI thread has not had yet."""
+    return len(app._pending)
+
+
+def feed_online(screen: TodoListScreen) -> bool:
+    """The list screen's change feed has connected (and not lost its connection since)."""
+    return bool(screen.feed._online)
+
+
+def notices(app: TodoApp) -> list[str]:
+    """The messages of the notifications on screen."""
+    return [notification.message for notification in app._notifications]
+
+
 async def settle(pilot: Pilot) -> None:
     """Until every queued database call has been delivered and the screen has caught up."""
     app = pilot.app
@@ -34,7 +57,7 @@ async def settle(pilot: Pilot) -> None:
     for _ in range(20):
         await app.wait_for_database()
         await pilot.pause()
-        if not app._pending:
+        if not pending_calls(app):
             return
     raise AssertionError("database work kept arriving")
 
@@ -85,6 +108,16 @@ def add(database: Database, owner: UserRecord, title: str) -> TodoRecord:
 
 def stored(database: Database, owner: UserRecord) -> list[TodoRecord]:
     return database.run(lambda s: todos.list_todos(s, owner_id=owner.id))
+
+
+def wait_until(condition: Callable[[], T], what: str, timeout: float = 10.0) -> T:
+    """Poll a condition another thread makes true; its (true) value. Fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout} s: {what}")
+        time.sleep(0.01)
+    return value
 
 
 async def eventually(

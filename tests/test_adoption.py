@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from tests.test_version_table import add_other_application, foreign, migrate_to, run_sql
 from todo_tui import catalog
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault
+from todo_tui.faults import DatabaseFault
 from todo_tui.schema import (
     VERSION_TABLE,
     SchemaState,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from todo_tui import auth
 from todo_tui.auth import WRONG_CREDENTIALS, authenticate, register
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.models import User
 from todo_tui.records import UserRecord
 

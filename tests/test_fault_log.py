@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent(
     from todo_tui.cli import start_log
     from todo_tui.config import load_settings
     from todo_tui.db import Database
-    from todo_tui.errors import DatabaseFault
+    from todo_tui.faults import DatabaseFault
 
     assert start_log()
     database = Database(load_settings(database_url=os.environ["URL"], environ={}))

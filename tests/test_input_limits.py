@@ -19,7 +19,7 @@ from tests.pilot import (
     stored,
 )
 from todo_tui import todos
-from todo_tui.errors import InvalidInput
+from todo_tui.faults import InvalidInput
 from todo_tui.validation import DESCRIPTION_MAX, TITLE_MAX, is_blank, title_problem
 from todo_tui.widgets.dialog import EXCERPT, excerpt
 

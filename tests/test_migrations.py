@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +24,9 @@ from pytest_alembic.tests import (
     test_upgrade,
 )
 
+from tests.pilot import wait_until
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault
+from todo_tui.faults import DatabaseFault
 from todo_tui.schema import (
     MIGRATION_LOCK_KEY,
     Revision,
@@ -277,19 +277,20 @@ def test_two_processes_upgrading_at_once(databases, processes, held: bool) -> No
 
 
 def _wait_for_lock_waiters(cursor, count: int, processes) -> None:
-    deadline = time.monotonic() + SUBPROCESS_TIMEOUT
     query = (
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
         f"AND objid = {MIGRATION_LOCK_KEY} AND database = "
         "(SELECT oid FROM pg_database WHERE datname = current_database())"
     )
-    while True:
+
+    def queued() -> bool:
         cursor.execute(query)
         if cursor.fetchone()[0] >= count:
-            return
+            return True
         assert all(process.poll() is None for process in processes), "a process ended early"
-        assert time.monotonic() < deadline, "the processes never queued for the lock"
-        time.sleep(0.02)
+        return False
+
+    wait_until(queued, "the processes queued for the lock", timeout=SUBPROCESS_TIMEOUT)
 
 
 def test_installed_todo_tui_finds_its_migrations_from_any_directory(

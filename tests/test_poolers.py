@@ -12,16 +12,16 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 
+from tests.pilot import wait_until
 from tests.servers import PASSWORD, PgBouncer, ServerDatabases, TLSServer
 from todo_tui import auth, todos
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.live import ChangeFeed
 from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
@@ -159,23 +159,15 @@ def test_the_change_feed_polls_through_pgbouncer(pooled_databases) -> None:
     assert database.behind_pooler and feed.listens is False
     feed.start()
     try:
-        wait_for(lambda: snapshots, "the feed's first snapshot")
+        wait_until(lambda: snapshots, "the feed's first snapshot")
         added = other.run(lambda s: todos.add_todo(s, owner_id=alice.id, title="Elsewhere"))
-        wait_for(
+        wait_until(
             lambda: any(added.id in batch for batch in changes + snapshots[1:]),
             "the other terminal's todo in this feed",
         )
     finally:
         feed.stop()
         other.dispose()
-
-
-def wait_for(condition, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout} s: {what}")
-        time.sleep(0.02)
 
 
 def test_db_upgrade_and_status_through_pgbouncer(pooled_databases) -> None:

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from tests.conftest import DatabaseFactory
 from todo_tui.auth import WRONG_CREDENTIALS, authenticate, register
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.models import EMAIL_MAX, Todo, User
 from todo_tui.records import TodoRecord
 from todo_tui.todos import add_todo, get_todo, list_todos, update_todo

@@ -20,7 +20,7 @@ from tests.servers import (
     TLSServer,
 )
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.schema import SchemaState, schema_status
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy import event
 from textual.pilot import Pilot
 
 import todo_tui.db
-from tests.pilot import create_account, fill, log_in, make_app, screen_name, settle
+from tests.pilot import create_account, fill, log_in, make_app, screen_name, settle, wait_until
 from tests.wire import WireProxy
 from todo_tui import auth
 from todo_tui.config import load_settings
@@ -67,15 +66,6 @@ def through(wire: WireProxy) -> Iterator[Callable[[Database], Database]]:
     yield make
     for database in made:
         database.dispose()
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Poll a condition that another thread makes true (bounded: 10 s)."""
-    deadline = time.monotonic() + 10
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.005)
 
 
 def split_setup(queries: list[str]) -> tuple[list[str], list[str]]:

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.schema import (
     VERSION_TABLE,
     Revision,

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.pilot import feed_online, notices, wait_until
 from todo_tui import auth, preferences, todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.live import ChangeFeed
 from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
@@ -232,23 +233,15 @@ def test_the_change_feed_notices_a_deleted_file_without_any_write(tmp_path: Path
     )
     feed.start()
     try:
-        _wait(lambda: snapshots, "the feed's first catch-up")
+        wait_until(lambda: snapshots, "the feed's first catch-up")
         (tmp_path / "todo.db").unlink()
-        _wait(lambda: database.stopped is not None, "the feed's poll noticing the file is gone")
+        wait_until(
+            lambda: database.stopped is not None, "the feed's poll noticing the file is gone"
+        )
     finally:
         feed.stop()
     assert database.stopped.kind is FaultKind.FILE_GONE
     assert not (tmp_path / "todo.db").exists()
-
-
-def _wait(condition, what: str, timeout: float = 10.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout} s: {what}")
-        time.sleep(0.01)
 
 
 # -- damaged ------------------------------------------------------------------------------
@@ -428,7 +421,7 @@ async def test_the_app_warns_at_launch_of_a_file_others_can_read(tmp_path: Path,
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert screen_name(pilot) == "LoginScreen"
-        messages = [notification.message for notification in app._notifications]
+        messages = notices(app)
     assert messages == [
         f"The database file {path} can be read by other users of this computer: "
         f"run chmod 600 {path}* to keep it private."
@@ -450,7 +443,7 @@ async def test_the_list_says_once_why_a_deleted_file_is_no_longer_written(
         await settle(pilot)
         await log_in(pilot, EMAIL, PASSWORD)
         screen = app.screen
-        await eventually(pilot, lambda: screen.feed._online, "the change feed online")
+        await eventually(pilot, lambda: feed_online(screen), "the change feed online")
         path.unlink()
         gone = (
             f"The database file {path} was deleted, moved or replaced while todo-tui was "
@@ -458,12 +451,12 @@ async def test_the_list_says_once_why_a_deleted_file_is_no_longer_written(
         )
         await eventually(
             pilot,
-            lambda: gone in [n.message for n in app._notifications],
+            lambda: gone in notices(app),
             "the sentence, from the change feed's poll",
         )
         status = screen.query_one("#list-status").render()
         assert "read-only: nothing more is saved" in str(status)
         assert "reconnecting" not in str(status)
-        assert not any("reconnecting" in n.message for n in app._notifications)
+        assert not any("reconnecting" in message for message in notices(app))
         assert screen.feed._stop.is_set()  # no reconnecting to a file that is not there
     assert not path.exists()

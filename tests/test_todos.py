@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from todo_tui import auth
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.models import Todo, User
 from todo_tui.records import TodoDraft, TodoRecord
 from todo_tui.todos import (

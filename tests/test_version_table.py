@@ -17,7 +17,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from todo_tui.db import Database
-from todo_tui.errors import DatabaseFault
+from todo_tui.faults import DatabaseFault
 from todo_tui.schema import (
     LEGACY_VERSION_TABLE,
     VERSION_TABLE,

@@ -47,8 +47,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
-CANCEL_REQUEST = 80877102
-PROTOCOL_3 = 196608
 # Frontend messages that end a round trip once the connection is ready.
 ROUND_TRIP_TYPES = frozenset(b"QS")  # simple Query; Sync of the extended protocol
 RECENT_QUERIES = 1000

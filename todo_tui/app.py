@@ -27,7 +27,7 @@ from textual.signal import Signal
 from todo_tui import preferences
 from todo_tui.config import Settings
 from todo_tui.database_thread import DatabaseThread
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.screens.startup import StartupScreen
 from todo_tui.typeahead import TypeAhead
 

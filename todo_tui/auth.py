@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.models import User
 from todo_tui.records import UserRecord
 from todo_tui.validation import normalize_email, password_problem

@@ -124,7 +124,7 @@ def start_log() -> bool:
 
 def run_db_command(settings: Settings, action: str, *, adopt: bool = False) -> int:
     from todo_tui.db import Database
-    from todo_tui.errors import DatabaseFault
+    from todo_tui.faults import DatabaseFault
     from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
     print(f"Database: {settings.database}")

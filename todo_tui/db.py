@@ -1,4 +1,4 @@
-"""Engine factory, sessions and the classification of database errors into sentences.
+"""Engine factory and sessions; database errors become faults (see faults.py) on the way out.
 
 PostgreSQL connections run in autocommit: every action is a single statement, so it costs
 one round trip (psycopg2 would otherwise send BEGIN and COMMIT as round trips of their own).
@@ -12,11 +12,9 @@ gives up (and drops the connection) when the server or the network stops answeri
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import selectors
-import shlex
 import socket
 import sqlite3
 import time
@@ -29,7 +27,6 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 import psycopg2
-import psycopg2.errorcodes as pgcodes
 import psycopg2.extensions as pgext
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -37,9 +34,17 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 
 from todo_tui.config import DatabaseURL, Settings
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import (
+    OPTIONS_REFUSED,
+    DatabaseFault,
+    FaultKind,
+    InvalidInput,
+    classify,
+    creation_fault,
+    damaged_file,
+    read_only_file,
+)
 from todo_tui.files import create_private_file, exposed_file_warning, make_private_folder
-from todo_tui.validation import TITLE_MAX
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -56,12 +61,9 @@ SQLITE_BUSY_TIMEOUT = 30.0
 PENDING_READS = 4
 # How much longer than the server's statement timeout the client waits for an answer.
 ANSWER_GRACE = 2.0
-# What PgBouncer (and Neon's pooler) answer to the `options` start-up parameter.
-OPTIONS_REFUSED = "unsupported startup parameter"
 # poll(2) where there is one: select(2) fails on a descriptor numbered 1,024 or more.
 _Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 
 def create_db_engine(
@@ -138,10 +140,6 @@ def _postgres_engine(
 def is_pooler(host: str | None) -> bool:
     """Neon's pooled endpoints have "-pooler" in the host name (PgBouncer, transaction mode)."""
     return bool(host) and "-pooler" in host.split(".", 1)[0]
-
-
-def is_neon(host: str | None) -> bool:
-    return bool(host) and (host.endswith(".neon.tech") or host == "neon.tech")
 
 
 class StartupOptions:
@@ -295,7 +293,7 @@ def _sqlite_engine(database: DatabaseURL, *, echo: bool) -> Engine:
     except IsADirectoryError:
         pass  # classified when SQLite tries to open it
     except OSError as exc:
-        raise _creation_fault(path, exc) from exc
+        raise creation_fault(path, exc) from exc
     engine = sa.create_engine(
         sa.URL.create("sqlite", database=str(path)),
         echo=echo,
@@ -379,10 +377,10 @@ class SqliteFile:
         self._identity = self._current_identity()
         # ~2 ms for 10,000 todos: a damaged file is known at launch, not at the first save.
         if not self.created and not _intact(dbapi_connection):
-            self.damaged(damage := _damaged(self.path))
+            self.damaged(damage := damaged_file(self.path))
             self.notices.append(damage.sentence)
         elif not os.access(self.path, os.W_OK):
-            self.notices.append(_read_only_file(self.path).sentence)
+            self.notices.append(read_only_file(self.path).sentence)
 
     def begin(self, connection: Connection) -> None:
         self.check()
@@ -417,6 +415,10 @@ def _intact(dbapi_connection) -> bool:
 def _begin_sqlite(connection: Connection) -> None:
     immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# Faults that are answers, not trouble: not logged.
+QUIET_KINDS = {FaultKind.CONFLICT, FaultKind.SCHEMA}
 
 
 class Database:
@@ -519,325 +521,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-# Faults that are answers, not trouble: not logged.
-QUIET_KINDS = {FaultKind.CONFLICT, FaultKind.SCHEMA}
-
-# ---------------------------------------------------------------------------------------
-# Classification: every database failure becomes one sentence a screen can show.
-
-FIELD_BY_CONSTRAINT = {
-    "idx_user_email_unique": "email",
-    "ck_user_email_length": "email",
-    "ck_user_hashed_password_length": "password",
-    "ck_todo_title_length": "title",
-    "todo_user_id_fkey": "user_id",
-}
-# PostgreSQL names no column for a value too long for a varchar (22001), only the type: the
-# lengths that belong to one column alone (255 is both email and hashed_password).
-FIELD_BY_VARCHAR = {f"character varying({TITLE_MAX})": "title"}
-
-SCHEMA_CODES = {
-    pgcodes.UNDEFINED_TABLE,
-    pgcodes.UNDEFINED_COLUMN,
-    pgcodes.DUPLICATE_TABLE,
-    pgcodes.UNDEFINED_FUNCTION,
-}
-REJECTED_CODES = {
-    pgcodes.NOT_NULL_VIOLATION,
-    pgcodes.STRING_DATA_RIGHT_TRUNCATION,
-    pgcodes.CHECK_VIOLATION,
-    pgcodes.INVALID_TEXT_REPRESENTATION,
-    pgcodes.CHARACTER_NOT_IN_REPERTOIRE,
-    pgcodes.UNTRANSLATABLE_CHARACTER,
-    pgcodes.NUMERIC_VALUE_OUT_OF_RANGE,
-}
-TOO_MANY = (
-    "too many clients",
-    "too many connections",
-    "remaining connection slots are reserved",
-    "no more connections allowed",  # PgBouncer's max_client_conn
-)
-SSL_REFUSALS = (
-    "ssl off",  # PostgreSQL before 14: no pg_hba.conf entry … SSL off
-    "no encryption",  # PostgreSQL 14+: no pg_hba.conf entry … no encryption (hostssl only)
-    "ssl required",  # PgBouncer's client_tls_sslmode = require
-    "ssl/tls required",
-    "sslmode=require",
-    "connection is insecure",  # Neon's proxy
-)
-CONFLICT_CODES = {
-    pgcodes.UNIQUE_VIOLATION,
-    pgcodes.FOREIGN_KEY_VIOLATION,
-    pgcodes.SERIALIZATION_FAILURE,
-    pgcodes.DEADLOCK_DETECTED,
-}
-
-
-def classify(exc: BaseException, database: DatabaseURL) -> DatabaseFault | None:
-    """The fault behind `exc`, or None when it is not a database error (a bug)."""
-    if isinstance(exc, sa.exc.TimeoutError):
-        return DatabaseFault(
-            FaultKind.TIMED_OUT, "All connections to the database are busy; try again."
-        )
-    if isinstance(exc, ValueError) and "cannot contain NUL (0x00)" in str(exc):
-        # psycopg2 refuses NUL before SQL, with a ValueError rather than a DBAPIError.
-        return DatabaseFault(FaultKind.REJECTED, "Text cannot contain NUL characters.", field=None)
-    if isinstance(exc, UnicodeEncodeError):
-        return DatabaseFault(
-            FaultKind.REJECTED, "Text contains characters that cannot be stored (lone surrogates)."
-        )
-    if isinstance(exc, sa.exc.DBAPIError):
-        if exc.connection_invalidated and "timed out" not in str(exc.orig):
-            return DatabaseFault(
-                FaultKind.CONNECTION_LOST, "The connection to the database was lost."
-            )
-        exc = exc.orig if exc.orig is not None else exc
-    if isinstance(exc, psycopg2.Error):
-        return _classify_postgres(exc, database)
-    if isinstance(exc, sqlite3.Error):
-        return _classify_sqlite(exc, database)
-    return None
-
-
-def _host(database: DatabaseURL) -> str:
-    return sa.make_url(database.url).host or "the server"
-
-
-def _classify_postgres(exc: psycopg2.Error, database: DatabaseURL) -> DatabaseFault:
-    code = exc.pgcode or ""
-    message = str(exc).lower()
-    diag = getattr(exc, "diag", None)
-    constraint = getattr(diag, "constraint_name", None)
-    column = getattr(diag, "column_name", None)
-    field = FIELD_BY_CONSTRAINT.get(constraint or "", column)
-    if field is None and code == pgcodes.STRING_DATA_RIGHT_TRUNCATION:
-        field = next((name for type_, name in FIELD_BY_VARCHAR.items() if type_ in message), None)
-    if code in SCHEMA_CODES:
-        return DatabaseFault(
-            FaultKind.SCHEMA,
-            "The database schema does not match this todo-tui: restart it to check the schema.",
-        )
-    if code in CONFLICT_CODES:
-        if code == pgcodes.UNIQUE_VIOLATION and field == "email":
-            return DatabaseFault(
-                FaultKind.CONFLICT, "An account with this email already exists.", field="email"
-            )
-        return DatabaseFault(
-            FaultKind.CONFLICT,
-            "Someone else changed the same data at the same time; reload and try again.",
-            field=field,
-        )
-    if code in REJECTED_CODES:
-        name = f" for {field}" if field else ""
-        return DatabaseFault(
-            FaultKind.REJECTED, f"The database rejected the value{name}.", field=field
-        )
-    if code in {pgcodes.QUERY_CANCELED, pgcodes.LOCK_NOT_AVAILABLE}:
-        return DatabaseFault(FaultKind.TIMED_OUT, "The database took too long to answer.")
-    # Before the password: 'too many connections for role "…"' names a role too.
-    if code == pgcodes.TOO_MANY_CONNECTIONS or any(text in message for text in TOO_MANY):
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            "The database has no free connections (too many clients): close other todo-tui "
-            "windows, or raise the connection limit of the server or of this user.",
-        )
-    # Before SSL: libpq's "channel binding required, but SSL not in use" names SSL too.
-    if "channel binding" in message:
-        return DatabaseFault(
-            FaultKind.AUTHENTICATION,
-            "The server did not offer the channel binding that DATABASE_URL requires "
-            "(channel_binding=require): a pooler such as PgBouncer cannot do it, so connect "
-            "to the server directly or remove channel_binding=require.",
-        )
-    if code in {pgcodes.INVALID_PASSWORD, pgcodes.INVALID_AUTHORIZATION_SPECIFICATION} or any(
-        text in message
-        for text in (
-            "password authentication failed",
-            "sasl authentication failed",  # PgBouncer's words for a wrong SCRAM password
-            "no password supplied",
-            'role "',
-        )
-    ):
-        return DatabaseFault(
-            FaultKind.AUTHENTICATION,
-            "The database refused the user name or password in DATABASE_URL.",
-        )
-    # Refused with TLS too (sslmode=prefer tries both): not a matter of SSL.
-    if "no pg_hba.conf entry" in message and (
-        "ssl encryption" in message or "no encryption" not in message
-    ):
-        return DatabaseFault(
-            FaultKind.AUTHENTICATION,
-            "The server does not accept this user and database from this computer "
-            "(no pg_hba.conf entry): ask its administrator.",
-        )
-    if any(text in message for text in SSL_REFUSALS):
-        return DatabaseFault(
-            FaultKind.SSL_REQUIRED,
-            "The server requires SSL: add ?sslmode=require to DATABASE_URL.",
-        )
-    if "server does not support ssl" in message:
-        return DatabaseFault(
-            FaultKind.SSL_REQUIRED,
-            "The server does not offer SSL but DATABASE_URL requires it: check sslmode.",
-        )
-    if "timeout expired" in message or "timed out" in message:
-        neon = is_neon(sa.make_url(database.url).host)
-        return DatabaseFault(
-            FaultKind.TIMED_OUT,
-            f"{_host(database)} did not answer in time; a suspended Neon project can take "
-            "a few seconds to wake, so try again."
-            if neon
-            else f"{_host(database)} did not answer in time: check that the server is up, "
-            "and try again.",
-        )
-    if OPTIONS_REFUSED in message:  # only the URL's own options are left to refuse
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            "The server (a connection pooler) refuses the options parameter of "
-            "DATABASE_URL: remove options=… from the URL.",
-        )
-    if 'database "' in message and "does not exist" in message:
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            "The database named in DATABASE_URL does not exist on the server.",
-        )
-    if "endpoint" in message and ("disabled" in message or "suspended" in message):
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            "The Neon endpoint is disabled: enable it in the Neon console and try again.",
-        )
-    if "could not translate host name" in message or "name or service not known" in message:
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            f"Cannot find the host {_host(database)}: check the host name in DATABASE_URL.",
-        )
-    if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
-        if "closed" in message or "terminat" in message or "lost" in message:
-            return DatabaseFault(FaultKind.UNREACHABLE, "The connection to the database was lost.")
-        return DatabaseFault(
-            FaultKind.UNREACHABLE,
-            f"Cannot reach the database at {_host(database)}: check that it is running and "
-            "that DATABASE_URL is right.",
-        )
-    return DatabaseFault(
-        FaultKind.UNEXPECTED, f"The database reported an error ({code or type(exc).__name__})."
-    )
-
-
-def _classify_sqlite(exc: sqlite3.Error, database: DatabaseURL) -> DatabaseFault:
-    message = str(exc)
-    lowered = message.lower()
-    path = database.sqlite_path
-    if isinstance(exc, sqlite3.IntegrityError):
-        detail = message.partition(":")[2].strip()  # "user.email" or "ck_todo_title_length"
-        field = FIELD_BY_CONSTRAINT.get(detail, detail.rpartition(".")[2] or None)
-        if lowered.startswith("unique") and field == "email":
-            return DatabaseFault(
-                FaultKind.CONFLICT, "An account with this email already exists.", field="email"
-            )
-        if lowered.startswith(("unique", "foreign key")):
-            return DatabaseFault(
-                FaultKind.CONFLICT,
-                "Someone else changed the same data at the same time; reload and try again.",
-                field=field,
-            )
-        name = f" for {field}" if field else ""
-        return DatabaseFault(
-            FaultKind.REJECTED, f"The database rejected the value{name}.", field=field
-        )
-    if "no such table" in lowered or "no such column" in lowered or "already exists" in lowered:
-        return DatabaseFault(
-            FaultKind.SCHEMA,
-            "The database schema does not match this todo-tui: restart it to check the schema.",
-        )
-    if "locked" in lowered or "busy" in lowered:
-        return DatabaseFault(
-            FaultKind.TIMED_OUT, f"The SQLite file {path} is locked by another program."
-        )
-    code = getattr(exc, "sqlite_errorname", "")
-    assert path is not None
-    if code == "SQLITE_FULL" or "disk is full" in lowered:
-        return _disk_full(path)
-    if code == "SQLITE_NOTADB" or "not a database" in lowered:
-        return DatabaseFault(FaultKind.UNREACHABLE, f"{path} is not a usable SQLite database.")
-    if code == "SQLITE_CORRUPT" or "malformed" in lowered:
-        return _damaged(path)
-    if code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")) or any(
-        text in lowered for text in ("unable to open", "readonly", "disk i/o")
-    ):
-        return _file_problem(path, exc)
-    return DatabaseFault(
-        FaultKind.UNEXPECTED, f"The database reported an error ({type(exc).__name__})."
-    )
-
-
-def _file_problem(path: Path, exc: sqlite3.Error) -> DatabaseFault:
-    """Why SQLite could not open or write `path`, found by asking the file system."""
-    folder = path.parent
-    if path.is_dir():
-        return DatabaseFault(
-            FaultKind.UNREACHABLE, f"Cannot open the SQLite file {path}: it is a folder."
-        )
-    if folder.is_dir() and not os.access(folder, os.W_OK):
-        return _read_only_folder(path)
-    if path.exists() and not os.access(path, os.W_OK):
-        return _read_only_file(path)
-    if not path.exists():
-        return DatabaseFault(
-            FaultKind.UNREACHABLE, f"Cannot open the SQLite file {path}: it does not exist."
-        )
-    name = getattr(exc, "sqlite_errorname", "") or type(exc).__name__
-    return DatabaseFault(
-        FaultKind.UNREACHABLE, f"Cannot read or write the SQLite file {path} ({name})."
-    )
-
-
-def _creation_fault(path: Path, exc: OSError) -> DatabaseFault:
-    if exc.errno == errno.ENOSPC:
-        return _disk_full(path)
-    if not path.parent.is_dir():
-        return DatabaseFault(
-            FaultKind.UNREACHABLE, f"Cannot create the folder {path.parent} ({exc.strerror})."
-        )
-    if not os.access(path.parent, os.W_OK):
-        return _read_only_folder(path)
-    return DatabaseFault(
-        FaultKind.UNREACHABLE, f"Cannot create the SQLite file {path} ({exc.strerror})."
-    )
-
-
-def _disk_full(path: Path) -> DatabaseFault:
-    return DatabaseFault(
-        FaultKind.DISK_FULL,
-        f"The disk that holds {path} is full: nothing more can be saved until some space is "
-        "freed on it.",
-    )
-
-
-def _read_only_folder(path: Path) -> DatabaseFault:
-    return DatabaseFault(
-        FaultKind.READ_ONLY,
-        f"The folder {path.parent} is read-only: SQLite must write beside {path.name} "
-        "(its -wal and -shm files), so todo-tui cannot save there. Make the folder writable "
-        "or move the file.",
-    )
-
-
-def _read_only_file(path: Path) -> DatabaseFault:
-    return DatabaseFault(
-        FaultKind.READ_ONLY,
-        f"The SQLite file {path} is read-only: todo-tui shows it but cannot save to it "
-        f"(chmod 600 {shlex.quote(str(path))} makes it writable by you).",
-    )
-
-
-def _damaged(path: Path) -> DatabaseFault:
-    return DatabaseFault(
-        FaultKind.DAMAGED,
-        f"The SQLite file {path} is damaged: todo-tui opened it read-only and writes nothing "
-        f"to it. Keep a copy, and recover what it holds with: sqlite3 {shlex.quote(str(path))} "
-        ".recover",
-    )

@@ -43,8 +43,8 @@ import psycopg2
 
 from todo_tui import todos
 from todo_tui.database_thread import DatabaseThread
-from todo_tui.db import Database, classify
-from todo_tui.errors import DatabaseFault
+from todo_tui.db import Database
+from todo_tui.faults import DatabaseFault, classify
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from todo_tui.errors import InvalidInput
+from todo_tui.faults import InvalidInput
 from todo_tui.validation import clean_description, clean_title
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.models import Todo, TodoChangeCounter
 from todo_tui.records import TodoDraft, TodoRecord
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from todo_tui.errors import InvalidInput
+from todo_tui.faults import InvalidInput
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000

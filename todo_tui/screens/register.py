@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 
-from todo_tui.errors import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:

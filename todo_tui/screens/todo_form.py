@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from todo_tui import todos
 from todo_tui.drafts import Draft
-from todo_tui.errors import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from todo_tui import drafts, todos
-from todo_tui.errors import DatabaseFault, InvalidInput
+from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
