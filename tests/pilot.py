@@ -51,13 +51,14 @@ def notices(app: TodoApp) -> list[str]:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Until every queued database call has been delivered and the screen has caught up."""
+    """Until every key typed has been handed on, every queued database call delivered, and
+    the screen has caught up."""
     app = pilot.app
     assert isinstance(app, TodoApp)
     for _ in range(20):
         await app.wait_for_database()
         await pilot.pause()
-        if not pending_calls(app):
+        if not pending_calls(app) and app._type_ahead.idle:  # no key still held back
             return
     raise AssertionError("database work kept arriving")
 

@@ -273,10 +273,10 @@ class TestTodoForm:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("a")
-            await pilot.pause()
+            await settle(pilot)
             pilot.app.screen.query_one("#title", Input).post_message(events.Paste("x" * 201))
             pilot.app.screen.query_one("#description", TextArea).text = "Some notes"
-            await pilot.pause()
+            await settle(pilot)
             no_blink(pilot)
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
@@ -285,7 +285,7 @@ class TestTodoForm:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("down", "e")
-            await pilot.pause()
+            await settle(pilot)
             pilot.app.screen.query_one("#title", Input).cursor_position = 0
             no_blink(pilot)
 
@@ -297,7 +297,7 @@ class TestConfirmDialog:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("d")
-            await pilot.pause()
+            await settle(pilot)
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
@@ -311,11 +311,11 @@ PASTED = "A pasted megabyte " * 60_000  # about 1 MB
 async def discard_asked(pilot) -> None:
     await logged_in(pilot)
     await pilot.press("a")
-    await pilot.pause()
+    await settle(pilot)
     pilot.app.screen.query_one("#title", Input).insert_text_at_cursor("Buy bread")
     pilot.app.screen.query_one("#description", TextArea).text = "Seeded rye\nfrom the bakery"
     await pilot.press("escape")
-    await pilot.pause()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", SMALL)
@@ -353,9 +353,9 @@ class TestSmallTerminals:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("a")
-            await pilot.pause()
+            await settle(pilot)
             await pilot.press("enter")  # empty: the error shows under the title
-            await pilot.pause()
+            await settle(pilot)
             no_blink(pilot)
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
@@ -364,9 +364,9 @@ class TestSmallTerminals:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("a")
-            await pilot.pause()
+            await settle(pilot)
             pilot.app.screen.query_one("#title", Input).post_message(events.Paste(PASTED))
-            await pilot.pause()
+            await settle(pilot)
             no_blink(pilot)
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
@@ -375,7 +375,7 @@ class TestSmallTerminals:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("down", "down", "d")  # the long title, with a description
-            await pilot.pause()
+            await settle(pilot)
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
@@ -390,7 +390,7 @@ class TestSmallTerminals:
         async def run_before(pilot):
             await logged_in(pilot)
             await pilot.press("e")  # the newest: "Call mum"
-            await pilot.pause()
+            await settle(pilot)
             form = pilot.app.screen
             todo = form.todo
             seeded.run(
