@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -59,9 +61,8 @@ def test_a_snapshot_taken_at_the_very_time_of_the_add_is_believed() -> None:
 
 def test_a_delete_then_a_put_back_here_survives_a_snapshot_from_between() -> None:
     catching_up = CatchUp()
-    catching_up.added(4, at=5.0)  # added here once
-    shown: dict[int, int] = {}  # then deleted here
-    between = {1: 1}  # the snapshot, taken while it was deleted
+    catching_up.added(4, at=5.0)  # added here, then deleted here
+    between = {1: 1}  # a snapshot taken while it was deleted
     catching_up.added(4, at=30.0)  # put back by an undo
     shown = {1: 1, 4: 2}
     assert catching_up.plan(shown, between, taken_at=25.0) == Plan()
@@ -140,3 +141,15 @@ def test_a_record_fetched_twice_is_judged_against_what_was_shown() -> None:
 
 def test_no_records_to_merge() -> None:
     assert reconcile.to_show({1: 1}, []) == []
+
+
+def test_the_module_loads_neither_textual_nor_sqlalchemy() -> None:
+    code = (
+        "import sys, todo_tui.reconcile; "
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'textual', 'sqlalchemy', 'sqlmodel'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
