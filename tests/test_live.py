@@ -280,7 +280,7 @@ async def test_a_snapshot_older_than_an_add_of_this_terminal_does_not_hide_it(
         await fill(pilot, "#title", "added here")
         await pilot.press("enter")
         await settle(pilot)
-        screen._compare(*before_add)  # delivered late
+        screen._catch_up(*before_add)  # delivered late
         assert shown(pilot) == {"added here": False, "keep": False}
 
         table_of(pilot).move_cursor_to(kept.id)
@@ -292,12 +292,12 @@ async def test_a_snapshot_older_than_an_add_of_this_terminal_does_not_hide_it(
         before_undo = snapshot()
         await pilot.press("u")
         await settle(pilot)
-        screen._compare(*before_undo)  # delivered late
+        screen._catch_up(*before_undo)  # delivered late
         assert shown(pilot) == {"added here": False, "keep": False}
 
         # A snapshot taken after the add is believed: the todo is gone.
         gone = (before_undo[0], time.monotonic())
-        screen._compare(*gone)
+        screen._catch_up(*gone)
         assert shown(pilot) == {"added here": False}
 
 

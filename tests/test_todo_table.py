@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -398,3 +399,17 @@ async def test_double_and_triple_click_on_a_todo(times: int) -> None:
         assert table.cursor_row == 2 and app.toggled == []
         await pilot.press("down")  # the app still answers
         assert table.cursor_row == 3
+
+
+@pytest.mark.asyncio
+async def test_versions_follow_every_change_to_the_list() -> None:
+    app = TableApp([rec(1), rec(2)])
+    async with app.run_test(size=(80, 20)):
+        table = app.query_one(TodoTable)
+        assert table.versions == {1: 1, 2: 1}
+        table.upsert_many([replace(rec(2), version=3), rec(5)])
+        assert table.versions == {1: 1, 2: 3, 5: 1}
+        table.remove_many([1, 9])
+        assert table.versions == {2: 3, 5: 1}
+        table.set_todos([rec(7)])
+        assert table.versions == {7: 1}

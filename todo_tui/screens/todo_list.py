@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from todo_tui import drafts, todos
+from todo_tui import drafts, reconcile, todos
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
@@ -76,9 +76,7 @@ class TodoListScreen(Screen[None]):
         # first loaded.
         self._early_snapshot: tuple[Snapshot, float] | None = None
         self._loaded_once = False
-        # Todo id -> when (time.monotonic()) this terminal's add or undone delete of it
-        # arrived: an older snapshot has not seen it yet.
-        self._added_at: dict[int, float] = {}
+        self._catching_up = reconcile.CatchUp()  # minds this terminal's own adds
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -133,7 +131,7 @@ class TodoListScreen(Screen[None]):
             self.user.id,
             on_changes=lambda changes: self._from_feed(self._changed_elsewhere, changes),
             on_snapshot=lambda snapshot, taken_at: self._from_feed(
-                self._compare, snapshot, taken_at
+                self._catch_up, snapshot, taken_at
             ),
             on_online=lambda online: self._from_feed(self._online_changed, online),
             idle_for=self.app.idle_for,
@@ -163,24 +161,21 @@ class TodoListScreen(Screen[None]):
     def _changed_elsewhere(self, changes: Changes) -> None:
         """A batch of changes (the feed gathers those that arrive together): one rebuild
         for all the deletes, one fetch for the rest."""
-        self.table.remove_many([i for i, version in changes.items() if version is None])
-        self._fetch(self.table.newer_in({i: v for i, v in changes.items() if v is not None}))
+        plan = reconcile.changed_elsewhere(self.table.versions, changes)
+        self.table.remove_many(plan.remove)
+        self._fetch(plan.fetch)
         self._refresh_status()
 
-    def _compare(self, snapshot: Snapshot, taken_at: float) -> None:
-        """Catch up with the database: drop what is gone, fetch what is newer.
-
-        A todo added here after the snapshot was taken may be missing from it only because
-        it was not committed yet: it stays (the next snapshot or notification settles it).
-        """
+    def _catch_up(self, snapshot: Snapshot, taken_at: float) -> None:
+        """Catch up with the database: drop what is gone, fetch what is newer (see
+        `reconcile.CatchUp`)."""
         if not self._loaded_once:
             self._early_snapshot = (snapshot, taken_at)
             return
-        self._added_at = {i: at for i, at in self._added_at.items() if at > taken_at}
-        table = self.table
-        table.remove_many(table.missing_from(snapshot, keep=self._added_at))
+        plan = self._catching_up.plan(self.table.versions, snapshot, taken_at)
+        self.table.remove_many(plan.remove)
         self._refresh_status()
-        self._fetch(table.newer_in(snapshot))
+        self._fetch(plan.fetch)
 
     def _fetch(self, todo_ids: set[int]) -> None:
         if not todo_ids:
@@ -246,10 +241,7 @@ class TodoListScreen(Screen[None]):
 
     def _apply(self, *records: TodoRecord) -> None:
         """Show each record unless the list already holds a newer version of it."""
-        table = self.table
-        table.upsert_many(
-            [r for r in records if (shown := table.get(r.id)) is None or shown.version <= r.version]
-        )
+        self.table.upsert_many(reconcile.to_show(self.table.versions, records))
         self._refresh_status()
 
     # -- loading ---------------------------------------------------------------------------
@@ -266,7 +258,7 @@ class TodoListScreen(Screen[None]):
         self._loaded_once = True
         if (early := self._early_snapshot) is not None:
             self._early_snapshot = None
-            self._compare(*early)
+            self._catch_up(*early)
 
     def _saved(self, record: TodoRecord | None) -> None:
         if record is None:
@@ -275,9 +267,9 @@ class TodoListScreen(Screen[None]):
         self.table.move_cursor_to(record.id)
 
     def _added(self, record: TodoRecord | None) -> None:
-        """A todo this terminal added (or put back): see `_compare`."""
+        """A todo this terminal added (or put back): see `_catch_up`."""
         if record is not None:
-            self._added_at[record.id] = time.monotonic()
+            self._catching_up.added(record.id, time.monotonic())
         self._saved(record)
 
     def _gone(self, todo: TodoRecord) -> None:

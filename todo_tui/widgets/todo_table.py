@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from operator import attrgetter
+from types import MappingProxyType
 from typing import ClassVar, Literal
 
 from rich.cells import cell_len, set_cell_size
@@ -159,6 +160,7 @@ class TodoTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._now = now or (lambda: datetime.now(UTC))
         self._entries: dict[int, _Entry] = {}
+        self._versions: dict[int, int] = {}  # id -> version of every todo held
         self._rows: list[_Entry] = []
         self._row_of: dict[int, int] | None = {}  # id -> row, made when first needed
         self._cursor = 0
@@ -171,6 +173,7 @@ class TodoTable(ScrollView, can_focus=True):
 
     def set_todos(self, records: Iterable[TodoRecord]) -> None:
         self._entries = {r.id: _Entry(r) for r in records}
+        self._versions = {i: e.record.version for i, e in self._entries.items()}
         self._done = sum(e.record.is_completed for e in self._entries.values())
         self._rebuild()
 
@@ -183,6 +186,7 @@ class TodoTable(ScrollView, can_focus=True):
             old = self._entries.get(record.id)
             self._done += record.is_completed - (old.record.is_completed if old else 0)
             self._entries[record.id] = _Entry(record)
+            self._versions[record.id] = record.version
         self._rebuild()
 
     def remove_todo(self, todo_id: int) -> None:
@@ -193,26 +197,17 @@ class TodoTable(ScrollView, can_focus=True):
         removed = False
         for todo_id in todo_ids:
             if (old := self._entries.pop(todo_id, None)) is not None:
+                del self._versions[todo_id]
                 self._done -= old.record.is_completed
                 removed = True
         if removed:  # what is left stays filtered and sorted: no re-sort needed
             entries = self._entries
             self._show([e for e in self._rows if e.record.id in entries])
 
-    def missing_from(self, versions: dict[int, int], keep: Iterable[int] = ()) -> list[int]:
-        """The ids held that are not in `versions` (nor in `keep`): one pass, for a catch-up
-        of tens of thousands of todos."""
-        kept = set(keep)
-        return [i for i in self._entries if i not in versions and i not in kept]
-
-    def newer_in(self, versions: dict[int, int]) -> set[int]:
-        """The ids of `versions` not held, or held at an older version."""
-        entries = self._entries
-        return {
-            i
-            for i, version in versions.items()
-            if (entry := entries.get(i)) is None or entry.record.version < version
-        }
+    @property
+    def versions(self) -> Mapping[int, int]:
+        """{id: version} of every todo held (a read-only view, kept as the list changes)."""
+        return MappingProxyType(self._versions)
 
     def get(self, todo_id: int) -> TodoRecord | None:
         entry = self._entries.get(todo_id)
