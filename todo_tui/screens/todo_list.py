@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, Static
 from todo_tui import drafts, todos
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
+from todo_tui.messages import LoggedOut
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
@@ -442,4 +443,4 @@ class TodoListScreen(Screen[None]):
         self.table.focus()
 
     def action_log_out(self) -> None:
-        self.app.open_login()
+        self.post_message(LoggedOut())
