@@ -13,14 +13,12 @@ import signal
 import time
 from asyncio import Future
 from collections.abc import Callable, Iterable
-from concurrent.futures import CancelledError
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.signal import Signal
 
@@ -190,52 +188,6 @@ class TodoApp(App[None]):
 
     # -- database calls -------------------------------------------------------------------
 
-    def call_database(
-        self,
-        node: DOMNode,
-        work: Callable[[], T],
-        *,
-        done: Callable[[T], None],
-        failed: Callable[[Failure], None] | None = None,
-    ) -> None:
-        """Run `work` on the database thread; hand its result to `done`, or its failure to
-        `failed` (default: a notification), on the UI thread.
-
-        The one place where failures of database work are caught: bad input and database
-        faults reach the screen as plain sentences, and anything unexpected is logged and
-        shown as one sentence, never a traceback.
-        """
-        settled = asyncio.get_running_loop().create_future()
-        self._pending.add(settled)
-
-        def run() -> None:
-            try:
-                result: Any = work()
-                deliver: Callable[[Any], None] = done
-            except (InvalidInput, DatabaseFault) as exc:
-                result, deliver = exc, failed or self.show_failure
-            except Exception as exc:
-                log.exception("unexpected failure in database work")
-                result = DatabaseFault(
-                    FaultKind.UNEXPECTED, f"Something went wrong ({type(exc).__name__})."
-                )
-                deliver = failed or self.show_failure
-            # The app has stopped (or is stopping): nobody is left to tell.
-            with contextlib.suppress(RuntimeError, CancelledError):
-                self.call_from_thread(self._deliver, node, deliver, result, settled)
-
-        self._database_thread.submit(run)
-
-    def _deliver(
-        self, node: DOMNode, deliver: Callable[[Any], None], result: Any, settled: Future
-    ) -> None:
-        self._pending.discard(settled)
-        try:
-            if node.is_attached:  # the screen may have gone while the work ran
-                deliver(result)
-        finally:
-            settled.set_result(None)
-
     async def database_call(self, work: Callable[[], T]) -> T:
         """Run `work` on the database thread, after the work queued before it, and return
         its result here, on the UI loop; or raise its `InvalidInput` / `DatabaseFault`.
@@ -247,19 +199,6 @@ class TodoApp(App[None]):
         answer: Future[T] = loop.create_future()
         settled = loop.create_future()  # for wait_for_database: the UI has had the answer
         self._pending.add(settled)
-
-        def finish() -> None:
-            self._pending.discard(settled)
-            if not settled.done():
-                settled.set_result(None)
-
-        def answered(ok: bool, value: Any) -> None:
-            if answer.cancelled():  # nobody waits any more (the screen has gone)
-                finish()
-            elif ok:
-                answer.set_result(value)
-            else:
-                answer.set_exception(value)
 
         def run() -> None:
             ok = False
@@ -275,7 +214,7 @@ class TodoApp(App[None]):
                 )
             # The app has stopped (or is stopping): nobody is left to tell.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(answered, ok, value)
+                loop.call_soon_threadsafe(self._deliver, answer, settled, ok, value)
 
         self._database_thread.submit(run)
         try:
@@ -283,7 +222,21 @@ class TodoApp(App[None]):
         finally:
             # Settled once the caller has gone on with the answer (in this same step).
             if not answer.cancelled():
-                finish()
+                self._settle(settled)
+
+    def _deliver(self, answer: Future, settled: Future, ok: bool, value: Any) -> None:
+        """On the UI loop: the one way a database result comes back to the screens."""
+        if answer.cancelled():  # nobody waits any more (the screen has gone)
+            self._settle(settled)
+        elif ok:
+            answer.set_result(value)
+        else:
+            answer.set_exception(value)
+
+    def _settle(self, settled: Future) -> None:
+        self._pending.discard(settled)
+        if not settled.done():
+            settled.set_result(None)
 
     async def wait_for_database(self) -> None:
         """Until no database work is queued or running (for tests and benchmarks)."""
