@@ -504,6 +504,7 @@ def round_trip_time(url: str, samples: int = 15) -> float:
 
 async def biglist(config: dict[str, Any]) -> dict[str, Any]:
     from tests.pilot import settle
+    from todo_tui.messages import LoggedIn
     from todo_tui.records import UserRecord
     from todo_tui.widgets.todo_table import TodoTable
 
@@ -521,7 +522,7 @@ async def biglist(config: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         # In the app's own context, as after a log in (the user's hashed password is not
         # what is measured here).
-        app.call_later(app.log_in, UserRecord(config["user_id"], config["email"]))
+        app.post_message(LoggedIn(UserRecord(config["user_id"], config["email"])))
 
         def listed() -> bool:
             tables = app.screen.query(TodoTable)

@@ -71,16 +71,16 @@ def test_the_warm_up_after_the_login_screen_loads_what_logging_in_needs() -> Non
 
 
 def test_checking_an_up_to_date_database_does_not_load_alembic(databases) -> None:
-    """What the start-up worker runs (startup.check_database) on an up-to-date database."""
+    """What the start-up worker runs (TodoApp.open_database, startup.check_schema) on an
+    up-to-date database."""
     url = databases.migrated().settings.database.url
     loaded = imported_after(
         f"""
-        from types import SimpleNamespace
+        from todo_tui.app import TodoApp
         from todo_tui.config import load_settings
-        from todo_tui.screens.startup import check_database
-        app = SimpleNamespace(settings=load_settings(database_url={url!r}, environ={{}}),
-                              database=None)
-        status = check_database(app)
+        from todo_tui.screens.startup import check_schema
+        app = TodoApp(load_settings(database_url={url!r}, environ={{}}))
+        status = check_schema(app.open_database(), made_here=False)
         assert status.state.value == "up to date", status
         app.database.dispose()
         """

@@ -94,7 +94,7 @@ class App:
     failures: list[Exception] = field(default_factory=list)
 
     def call(self, work: Callable[[], object]) -> None:
-        """Like TodoApp.call_database: on the database thread, in order."""
+        """Like TodoApp.database_call: on the database thread, in order."""
 
         def run() -> None:
             try:

@@ -13,14 +13,12 @@ import signal
 import time
 from asyncio import Future
 from collections.abc import Callable, Iterable
-from concurrent.futures import CancelledError
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.signal import Signal
 
@@ -28,12 +26,12 @@ from todo_tui import preferences
 from todo_tui.config import Settings
 from todo_tui.database_thread import DatabaseThread
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.messages import LoggedIn, LoggedOut, SchemaReady, WorkFailed
 from todo_tui.screens.startup import StartupScreen
 from todo_tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from todo_tui.db import Database
-    from todo_tui.records import UserRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,7 +61,7 @@ class TodoApp(App[None]):
         super().__init__()
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.database: Database | None = None
+        self.database: Database | None = None  # made on the database thread (open_database)
         # All database work, and the change feed between jobs, on one connection.
         self._database_thread = DatabaseThread(on_idle=self._release, idle_after=RELEASE_AFTER)
         self._pending: set[Future] = set()
@@ -133,6 +131,15 @@ class TodoApp(App[None]):
     def database_thread(self) -> DatabaseThread:
         return self._database_thread
 
+    def open_database(self) -> Database:
+        """On the database thread: the app's `Database`, made from the settings on first use
+        (SQLAlchemy loads here, after the first frame)."""
+        if self.database is None:
+            from todo_tui.db import Database
+
+            self.database = Database(self.settings, single_connection=True)
+        return self.database
+
     def _release(self) -> None:
         if self.database is not None:
             self.database.release()
@@ -142,7 +149,10 @@ class TodoApp(App[None]):
 
     # -- screen flow ----------------------------------------------------------------------
 
-    def open_login(self) -> None:
+    @on(SchemaReady)
+    @on(LoggedOut)
+    def show_login(self) -> None:
+        """The login screen in place of the current one: after the launch check, and on log out."""
         from todo_tui.screens.login import LoginScreen
 
         self.switch_screen(LoginScreen())
@@ -157,10 +167,11 @@ class TodoApp(App[None]):
         for notice in self.database.notices:
             self.notify(notice, severity="warning", markup=False, timeout=15)
 
-    def log_in(self, user: UserRecord) -> None:
+    @on(LoggedIn)
+    def _show_list(self, message: LoggedIn) -> None:
         from todo_tui.screens.todo_list import TodoListScreen
 
-        self.switch_screen(TodoListScreen(user))
+        self.switch_screen(TodoListScreen(message.user))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -177,50 +188,54 @@ class TodoApp(App[None]):
 
     # -- database calls -------------------------------------------------------------------
 
-    def call_database(
-        self,
-        node: DOMNode,
-        work: Callable[[], T],
-        *,
-        done: Callable[[T], None],
-        failed: Callable[[Failure], None] | None = None,
-    ) -> None:
-        """Run `work` on the database thread; hand its result to `done`, or its failure to
-        `failed` (default: a notification), on the UI thread.
+    async def database_call(self, work: Callable[[], T]) -> T:
+        """Run `work` on the database thread, after the work queued before it, and return
+        its result here, on the UI loop; or raise its `InvalidInput` / `DatabaseFault`.
 
-        The one place where failures of database work are caught: bad input and database
-        faults reach the screen as plain sentences, and anything unexpected is logged and
-        shown as one sentence, never a traceback.
+        Anything else `work` raises is logged and raised as one plain sentence (a
+        `DatabaseFault` of kind UNEXPECTED), never a traceback.
         """
-        settled = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: Future[T] = loop.create_future()
+        settled = loop.create_future()  # for wait_for_database: the UI has had the answer
         self._pending.add(settled)
 
         def run() -> None:
+            ok = False
             try:
-                result: Any = work()
-                deliver: Callable[[Any], None] = done
+                value: Any = work()
+                ok = True
             except (InvalidInput, DatabaseFault) as exc:
-                result, deliver = exc, failed or self.show_failure
+                value = exc
             except Exception as exc:
                 log.exception("unexpected failure in database work")
-                result = DatabaseFault(
+                value = DatabaseFault(
                     FaultKind.UNEXPECTED, f"Something went wrong ({type(exc).__name__})."
                 )
-                deliver = failed or self.show_failure
             # The app has stopped (or is stopping): nobody is left to tell.
-            with contextlib.suppress(RuntimeError, CancelledError):
-                self.call_from_thread(self._deliver, node, deliver, result, settled)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._deliver, answer, settled, ok, value)
 
         self._database_thread.submit(run)
-
-    def _deliver(
-        self, node: DOMNode, deliver: Callable[[Any], None], result: Any, settled: Future
-    ) -> None:
-        self._pending.discard(settled)
         try:
-            if node.is_attached:  # the screen may have gone while the work ran
-                deliver(result)
+            return await answer
         finally:
+            # Settled once the caller has gone on with the answer (in this same step).
+            if not answer.cancelled():
+                self._settle(settled)
+
+    def _deliver(self, answer: Future, settled: Future, ok: bool, value: Any) -> None:
+        """On the UI loop: the one way a database result comes back to the screens."""
+        if answer.cancelled():  # nobody waits any more (the screen has gone)
+            self._settle(settled)
+        elif ok:
+            answer.set_result(value)
+        else:
+            answer.set_exception(value)
+
+    def _settle(self, settled: Future) -> None:
+        self._pending.discard(settled)
+        if not settled.done():
             settled.set_result(None)
 
     async def wait_for_database(self) -> None:
@@ -231,6 +246,18 @@ class TodoApp(App[None]):
     def show_failure(self, failure: Failure) -> None:
         text = failure.message if isinstance(failure, InvalidInput) else failure.sentence
         self.notify(text, severity="error", markup=False, timeout=8)
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        """The one handler for what a screen's action did not expect: one sentence."""
+        error = message.error
+        if isinstance(error, InvalidInput | DatabaseFault):
+            self.show_failure(error)
+            return
+        log.error("unexpected failure: %s", type(error).__name__, exc_info=error)
+        self.show_failure(
+            DatabaseFault(FaultKind.UNEXPECTED, f"Something went wrong ({type(error).__name__}).")
+        )
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

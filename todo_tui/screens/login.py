@@ -13,9 +13,10 @@ whose answer clears the sentence (Enter then sends what the fields hold now).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
 from todo_tui.faults import DatabaseFault, InvalidInput
+from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
@@ -48,7 +50,7 @@ def warm_up(rounds: int | None = None) -> None:
         auth.prepare(rounds)
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(ReportsWorkFailures, Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "create_account", "Create account"),
     ]
@@ -84,7 +86,11 @@ class LoginScreen(Screen[None]):
     def _warm_up(self) -> None:
         # Queued before any log in, so the database thread runs it first; nothing to show.
         rounds = self.app.settings.bcrypt_rounds
-        self.app.call_database(self, lambda: warm_up(rounds), done=lambda _: None)
+        self._call_quietly(lambda: warm_up(rounds))
+
+    @work(exit_on_error=False)
+    async def _call_quietly(self, call: Callable[[], None]) -> None:
+        await self.app.database_call(call)
 
     @on(Input.Submitted, "#email")
     def _next_field(self) -> None:
@@ -104,29 +110,32 @@ class LoginScreen(Screen[None]):
         until the answer)."""
         rounds = self.app.settings.bcrypt_rounds
 
+        database = self.app.database
+        assert database is not None
+
         def work() -> UserRecord:
             from todo_tui import auth
 
-            assert self.app.database is not None
-            with self.app.database.session() as session:
+            with database.session() as session:
                 return auth.authenticate(session, email=email, password=password, rounds=rounds)
 
-        # The work first: restyling the screen for "-busy" takes a few ms of the UI thread,
-        # and the answer cannot arrive before this handler has returned.
-        self.app.call_database(
-            self,
-            work,
-            done=self._logged_in,
-            failed=lambda failure: self._failed(failure, sent=(email, password), again=again),
-        )
+        self._log_in(work, sent=(email, password), again=again)
         if not again:
             self._unreached = None
             show_errors(self, {})
         self.set_class(True, "-busy")
 
-    def _logged_in(self, user: UserRecord) -> None:
+    @work(exit_on_error=False)
+    async def _log_in(
+        self, log_in: Callable[[], UserRecord], *, sent: tuple[str, str], again: bool
+    ) -> None:
+        try:
+            user = await self.app.database_call(log_in)
+        except (InvalidInput, DatabaseFault) as failure:
+            self._failed(failure, sent=sent, again=again)
+            return
         self.set_class(False, "-busy")
-        self.app.log_in(user)
+        self.post_message(LoggedIn(user))
 
     def _failed(
         self,
@@ -162,32 +171,40 @@ class LoginScreen(Screen[None]):
             self._send(*self._unreached, again=True)
             return
         self._probing = True
+        self._probe()
+
+    @work(exit_on_error=False)
+    async def _probe(self) -> None:
+        database = self.app.database
+        assert database is not None
 
         def probe() -> None:
             from todo_tui import auth
 
-            assert self.app.database is not None
-            with self.app.database.session() as session:
+            with database.session() as session:
                 auth.ping(session)
 
-        self.app.call_database(self, probe, done=self._reached, failed=self._probe_failed)
-
-    def _reached(self, _: None) -> None:
+        try:
+            await self.app.database_call(probe)
+        except (InvalidInput, DatabaseFault) as failure:
+            self._probing = False
+            if (
+                self._unreached is not None
+                and isinstance(failure, DatabaseFault)
+                and passes(failure)
+            ):
+                self._wait_for_the_server(None)
+            return
         self._probing = False
         if self._unreached is not None:  # else: a log in sent meanwhile answers for itself
             self._unreached = None
             show_errors(self, {})
-
-    def _probe_failed(self, failure: InvalidInput | DatabaseFault) -> None:
-        self._probing = False
-        if self._unreached is not None and isinstance(failure, DatabaseFault) and passes(failure):
-            self._wait_for_the_server(None)
 
     def action_create_account(self) -> None:
         from todo_tui.screens.register import RegisterScreen
 
         def created(user: UserRecord | None) -> None:
             if user is not None:
-                self.app.log_in(user)
+                self.post_message(LoggedIn(user))
 
         self.app.push_screen(RegisterScreen(), created)

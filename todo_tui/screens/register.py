@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.messages import ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 
 
-class RegisterScreen(Screen[UserRecord | None]):
+class RegisterScreen(ReportsWorkFailures, Screen[UserRecord | None]):
     """Dismissed with the new account (already logged in), or None to go back."""
 
     BINDINGS = [
@@ -72,8 +73,13 @@ class RegisterScreen(Screen[UserRecord | None]):
             self.query_one(f"#{next(iter(errors))}", Input).focus()
             return
         self.set_class(True, "-busy")
-        rounds = self.app.settings.bcrypt_rounds
+        self._create(email, password)
 
+    @work(exclusive=True, exit_on_error=False)
+    async def _create(self, email: str, password: str) -> None:
+        rounds = self.app.settings.bcrypt_rounds
+        database = self.app.database
+        assert database is not None
         sent: list[bool] = []  # made true once a connection is there to send the insert
 
         def create(session) -> UserRecord:
@@ -83,17 +89,13 @@ class RegisterScreen(Screen[UserRecord | None]):
             sent.append(True)
             return auth.register(session, email=email, password=password, rounds=rounds)
 
-        def work() -> UserRecord:
-            assert self.app.database is not None
+        try:
             # Retried: an account the first attempt created is recognised by its password.
-            return self.app.database.run(create, retry=True)
-
-        self.app.call_database(
-            self,
-            work,
-            done=self._created,
-            failed=lambda failure: self._failed(failure, sent=bool(sent)),
-        )
+            user = await self.app.database_call(lambda: database.run(create, retry=True))
+        except (InvalidInput, DatabaseFault) as failure:
+            self._failed(failure, sent=bool(sent))
+            return
+        self.dismiss(user)
 
     @staticmethod
     def _problems(email: str, password: str, confirm: str) -> dict[str, str]:
@@ -107,9 +109,6 @@ class RegisterScreen(Screen[UserRecord | None]):
         if password != confirm:
             errors["confirm"] = "The two passwords do not match."
         return errors
-
-    def _created(self, user: UserRecord) -> None:
-        self.dismiss(user)
 
     def _failed(self, failure: InvalidInput | DatabaseFault, *, sent: bool = False) -> None:
         self.set_class(False, "-busy")

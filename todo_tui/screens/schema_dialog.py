@@ -2,20 +2,22 @@
 
 It says in words what will change (each migration's `description`), the revision ids only
 as details; for a SQLite file it offers a backup copy first. (A SQLite file the app has just
-made gets its tables without this dialog: see startup.check_database.)
+made gets its tables without this dialog: see startup.check_schema.)
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, LoadingIndicator, Static
 
+from todo_tui.faults import DatabaseFault, InvalidInput
+from todo_tui.messages import ReportsWorkFailures
 from todo_tui.schema import (
     LEGACY_VERSION_TABLE,
     VERSION_TABLE,
@@ -28,7 +30,7 @@ from todo_tui.schema import (
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from datetime import date
 
     from todo_tui.app import TodoApp
 
@@ -45,7 +47,7 @@ MOVE_RECORD = (
 ONE_TRANSACTION = "All in one transaction: if any step fails, nothing is changed."
 
 
-class SchemaDialog(ModalScreen[bool]):
+class SchemaDialog(ReportsWorkFailures, ModalScreen[bool]):
     """Dismissed with True once the database is at head, False to quit."""
 
     BINDINGS = [Binding("q,escape", "quit", "Quit", show=False)]
@@ -158,48 +160,54 @@ class SchemaDialog(ModalScreen[bool]):
         status = self.status
         label = status.current[0] if status.current else "unversioned"
         today = self.app.clock().astimezone().date()
+        self._back_up(label, today)
 
-        def work() -> Path:
-            assert self.app.database is not None
-            return backup_sqlite(self.app.database, label=label, today=today)
-
-        self.app.call_database(self, work, done=self._backed_up, failed=self._backup_failed)
-
-    def _backed_up(self, path: Path) -> None:
+    @work(exclusive=True, exit_on_error=False)
+    async def _back_up(self, label: str, today: date) -> None:
+        database = self.app.database
+        assert database is not None
+        try:
+            path = await self.app.database_call(
+                lambda: backup_sqlite(database, label=label, today=today)
+            )
+        except (InvalidInput, DatabaseFault) as failure:
+            self.query_one("#schema-backup", Static).update(f"{failure} Nothing was changed.")
+            self.query_one("#backup", Button).disabled = False
+            return
         self.query_one("#schema-backup", Static).update(f"Backed up to {path}")
         self.query_one("#backup", Button).label = "Backed up"
         self.query_one("#upgrade", Button).focus()
-
-    def _backup_failed(self, failure: Exception) -> None:
-        self.query_one("#schema-backup", Static).update(f"{failure} Nothing was changed.")
-        self.query_one("#backup", Button).disabled = False
 
     @on(Button.Pressed, "#upgrade")
     def upgrade(self) -> None:
         self.set_class(True, "-busy")
         self.set_class(False, "-failed")
         self.query_one("#schema-buttons").display = False
-        adopt = self.status.state is SchemaState.UNVERSIONED
+        self._upgrade(adopt=self.status.state is SchemaState.UNVERSIONED)
 
-        def work() -> SchemaStatus:
-            assert self.app.database is not None
+    @work(exclusive=True, exit_on_error=False)
+    async def _upgrade(self, *, adopt: bool) -> None:
+        database = self.app.database
+        assert database is not None
+
+        def upgrade() -> SchemaStatus:
             return upgrade_to_head(
-                self.app.database,
-                lambda rev: self.app.call_from_thread(self._applied, rev),
-                adopt=adopt,
+                database, lambda rev: self.app.call_from_thread(self._applied, rev), adopt=adopt
             )
 
-        self.app.call_database(self, work, done=self._upgraded, failed=self._upgrade_failed)
-
-    def _applied(self, revision: Revision) -> None:
-        self.applied.append(revision)
-        self.query_one("#schema-details", Static).update(self._details())
-
-    def _upgraded(self, status: SchemaStatus) -> None:
+        try:
+            status = await self.app.database_call(upgrade)
+        except (InvalidInput, DatabaseFault) as failure:
+            self._upgrade_failed(failure)
+            return
         if status.state is SchemaState.UP_TO_DATE:
             self.dismiss(True)
         else:  # applied, but then found otherwise (another todo-tui, or unreachable)
             self._upgrade_failed(status.summary, unchanged=False)
+
+    def _applied(self, revision: Revision) -> None:
+        self.applied.append(revision)
+        self.query_one("#schema-details", Static).update(self._details())
 
     def _upgrade_failed(self, failure: Exception | str, *, unchanged: bool = True) -> None:
         self.applied.clear()

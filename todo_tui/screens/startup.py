@@ -12,20 +12,22 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 
-from todo_tui.faults import DatabaseFault, FaultKind
+from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.messages import ReportsWorkFailures, SchemaReady
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from todo_tui.app import TodoApp
+    from todo_tui.db import Database
     from todo_tui.schema import SchemaStatus
 
 # Faults that go away by themselves (a server starting, a network coming back): the
@@ -40,25 +42,21 @@ def passes(fault: DatabaseFault | None) -> bool:
     return fault is not None and fault.kind in PASSING_FAULTS
 
 
-def check_database(app: TodoApp) -> SchemaStatus:
-    """Runs on the database thread: the imports the check needs, the engine, and the schema status.
+def check_schema(database: Database, *, made_here: bool) -> SchemaStatus:
+    """Runs on the database thread: the imports the check needs, and the schema status.
 
-    A SQLite file that did not exist (or was empty) before this check is one the app itself
-    makes: its tables are created straight away, with nothing to ask. Every other database
-    that is not up to date gets the dialog.
+    A SQLite file that did not exist (or was empty) before the app opened it (`made_here`)
+    is one the app itself makes: its tables are created straight away, with nothing to
+    ask. Every other database that is not up to date gets the dialog.
 
     Only those: what logging in and the list need is imported once the login screen has
     been painted (LoginScreen.on_mount), so it does not delay it.
     """
-    from todo_tui.db import Database
     from todo_tui.schema import SchemaState, schema_status, upgrade_to_head
 
-    made_here = is_new_sqlite_file(app.settings.database.sqlite_path)
-    if app.database is None:
-        app.database = Database(app.settings, single_connection=True)
-    status = schema_status(app.database)
+    status = schema_status(database)
     if made_here and status.state is SchemaState.EMPTY:
-        return upgrade_to_head(app.database)
+        return upgrade_to_head(database)
     return status
 
 
@@ -74,7 +72,7 @@ def is_new_sqlite_file(path: Path | None) -> bool:
         return False  # cannot tell: the dialog asks
 
 
-class StartupScreen(Screen[None]):
+class StartupScreen(ReportsWorkFailures, Screen[None]):
     BINDINGS = [
         Binding("enter", "retry", "Retry", show=False),
         Binding("q,escape", "app.quit", "Quit", show=False),
@@ -112,29 +110,38 @@ class StartupScreen(Screen[None]):
             self.set_class(False, "-failed")
             self.query_one("#startup-message", Static).update("Connecting…")
         self._checking = True
-        self.app.call_database(
-            self,
-            lambda: check_database(self.app),
-            done=self._checked,
-            failed=lambda failure: self._failed(str(failure), passing=passes(failure)),
-        )
+        self._check()
 
-    def _checked(self, status: SchemaStatus) -> None:
+    @work(exclusive=True, exit_on_error=False)
+    async def _check(self) -> None:
         from todo_tui.schema import SchemaState
-        from todo_tui.screens.schema_dialog import SchemaDialog
 
+        path, app = self.app.settings.database.sqlite_path, self.app
+
+        def check() -> SchemaStatus:
+            made_here = is_new_sqlite_file(path)
+            return check_schema(app.open_database(), made_here=made_here)
+
+        try:
+            status = await self.app.database_call(check)
+        except (InvalidInput, DatabaseFault) as failure:
+            fault = failure if isinstance(failure, DatabaseFault) else None
+            self._failed(str(failure), passing=passes(fault))
+            return
         self._checking = False
         if status.state is SchemaState.UP_TO_DATE:
-            self.app.open_login()
+            self.post_message(SchemaReady())
         elif status.state is SchemaState.UNREACHABLE:
             self._failed(status.summary, passing=passes(status.fault))
         else:
+            from todo_tui.screens.schema_dialog import SchemaDialog
+
             self.query_one("#startup-message", Static).update(status.summary)
             self.app.push_screen(SchemaDialog(status), self._dialog_closed)
 
     def _dialog_closed(self, upgraded: bool | None) -> None:
         if upgraded:
-            self.app.open_login()
+            self.post_message(SchemaReady())
         else:
             self.app.exit()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from todo_tui import todos
 from todo_tui.drafts import Draft
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
+from todo_tui.messages import ReportsWorkFailures
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
@@ -39,7 +40,7 @@ def _value(field: Input | TextArea) -> str:
     return field.text if isinstance(field, TextArea) else field.value
 
 
-class TodoForm(ModalScreen[TodoRecord | None]):
+class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     """Saves through the database and is dismissed with the saved todo (None: cancelled).
 
     On failure the form stays open with everything the user typed. A new todo carries a
@@ -167,7 +168,18 @@ class TodoForm(ModalScreen[TodoRecord | None]):
 
     def _save(self, *, version: int) -> None:
         """Save what the form holds now, as an edit of `version` (or a new todo)."""
-        draft, owner_id, todo, key = self._typed(), self.user.id, self.todo, self.client_key
+        self._send(self._typed(), self.todo, self.client_key, version=version)
+        self._unknown = None
+        show_errors(self, {})
+        self.set_class(True, "-busy")
+
+    @work(exit_on_error=False)
+    async def _send(
+        self, draft: TodoDraft, todo: TodoRecord | None, key: str, *, version: int
+    ) -> None:
+        owner_id = self.user.id
+        database = self.app.database
+        assert database is not None
         sent: list[bool] = []  # made true once a connection is there to send the write
 
         def write(session) -> TodoRecord:
@@ -179,26 +191,12 @@ class TodoForm(ModalScreen[TodoRecord | None]):
                 session, owner_id=owner_id, todo_id=todo.id, version=version, draft=draft
             )
 
-        def work() -> TodoRecord:
-            assert self.app.database is not None
+        try:
             # Retried: the key finds an insert that landed, an update recognises itself.
-            return self.app.database.run(write, retry=True)
-
-        # The work first: restyling for "-busy" takes a few ms of the UI thread, and the
-        # answer cannot arrive before this handler returns.
-        self.app.call_database(
-            self,
-            work,
-            done=self._saved,
-            failed=lambda failure: self._failed(
-                failure, sent=(todo, version, draft) if sent else None
-            ),
-        )
-        self._unknown = None
-        show_errors(self, {})
-        self.set_class(True, "-busy")
-
-    def _saved(self, record: TodoRecord) -> None:
+            record = await self.app.database_call(lambda: database.run(write, retry=True))
+        except (InvalidInput, DatabaseFault) as failure:
+            self._failed(failure, sent=(todo, version, draft) if sent else None)
+            return
         if self.todo is None and not self._holds(record):
             # An earlier attempt of this form landed (its reply lost) with the text it had
             # then: what the form holds now is saved over it, as an edit.
@@ -235,21 +233,26 @@ class TodoForm(ModalScreen[TodoRecord | None]):
         owner_id, key = self.user.id, self.client_key
         self._reconcile_tries += 1
 
+        self._look_up(edited, owner_id, key)
+
+    @work(exclusive=True, exit_on_error=False)
+    async def _look_up(self, edited: TodoRecord | None, owner_id: int, key: str) -> None:
+        database = self.app.database
+        assert database is not None
+
         def find(session) -> TodoRecord | None:
             if edited is None:
                 return todos.get_by_client_key(session, owner_id=owner_id, client_key=key)
             return todos.get_todo(session, owner_id=owner_id, todo_id=edited.id)
 
-        def look_up() -> TodoRecord | None:
-            assert self.app.database is not None
-            return self.app.database.run(find, retry=True)
-
-        self.app.call_database(self, look_up, done=self._reconciled, failed=self._look_up_failed)
-
-    def _look_up_failed(self, failure: InvalidInput | DatabaseFault) -> None:
-        # The database cannot be asked yet: ask again soon (bounded), the sentence stays.
-        if self._reconcile_tries < RECONCILE_TRIES:
-            self.set_timer(RECONCILE_EVERY, self._reconcile)
+        try:
+            record = await self.app.database_call(lambda: database.run(find, retry=True))
+        except (InvalidInput, DatabaseFault):
+            # The database cannot be asked yet: ask again soon (bounded), the sentence stays.
+            if self._reconcile_tries < RECONCILE_TRIES:
+                self.set_timer(RECONCILE_EVERY, self._reconcile)
+            return
+        self._reconciled(record)
 
     def _reconciled(self, record: TodoRecord | None) -> None:
         if self._unknown is None or self.has_class("-busy"):

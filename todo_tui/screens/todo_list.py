@@ -6,10 +6,10 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, TypeVar, get_args
 
 from sqlmodel import Session
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, Static
 from todo_tui import drafts, reconcile, todos
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
+from todo_tui.messages import LoggedOut, ReportsWorkFailures
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 FILTERS: tuple[FilterBy, ...] = get_args(FilterBy)
 SORTS: tuple[SortBy, ...] = get_args(SortBy)
+T = TypeVar("T")
 SORT_NAMES = {
     "newest": "newest",
     "oldest": "oldest",
@@ -37,7 +39,7 @@ SORT_NAMES = {
 }
 
 
-class TodoListScreen(Screen[None]):
+class TodoListScreen(ReportsWorkFailures, Screen[None]):
     BINDINGS = [
         Binding("a", "add", "Add", tooltip="Add a todo"),
         Binding("e,enter", "edit", "Edit", tooltip="Edit the selected todo"),
@@ -180,10 +182,13 @@ class TodoListScreen(Screen[None]):
     def _fetch(self, todo_ids: set[int]) -> None:
         if not todo_ids:
             return
+        self._fetch_by_ids(todo_ids)
+
+    @work(exit_on_error=False)
+    async def _fetch_by_ids(self, todo_ids: set[int]) -> None:
         owner_id = self.user.id
-        self._call(
-            lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids),
-            lambda records: self._apply(*records),
+        self._apply(
+            *await self._call(lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids))
         )
 
     def _online_changed(self, online: bool) -> None:
@@ -222,22 +227,12 @@ class TodoListScreen(Screen[None]):
         parts += [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
 
-    def _call(
-        self,
-        work: Callable[[Session], object],
-        done: Callable,
-        failed: Callable | None = None,
-        *,
-        retry: bool = True,
-    ) -> None:
+    async def _call(self, work: Callable[[Session], T], *, retry: bool = True) -> T:
         """`work(session)` on the database thread; `retry`: repeated once if the connection
         drops (every read and write here is safe to repeat: see todos.py)."""
-
-        def run() -> object:
-            assert self.app.database is not None
-            return self.app.database.run(work, retry=retry)
-
-        self.app.call_database(self, run, done=done, failed=failed)
+        database = self.app.database
+        assert database is not None
+        return await self.app.database_call(lambda: database.run(work, retry=retry))
 
     def _apply(self, *records: TodoRecord) -> None:
         """Show each record unless the list already holds a newer version of it."""
@@ -246,11 +241,10 @@ class TodoListScreen(Screen[None]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def action_reload(self) -> None:
+    @work(exit_on_error=False)
+    async def action_reload(self) -> None:
         owner_id = self.user.id
-        self._call(lambda s: todos.list_todos(s, owner_id=owner_id), self._loaded)
-
-    def _loaded(self, records: list[TodoRecord]) -> None:
+        records = await self._call(lambda s: todos.list_todos(s, owner_id=owner_id))
         self.table.set_todos(records)
         self._refresh_status()
         if not self._loaded_once:
@@ -296,36 +290,36 @@ class TodoListScreen(Screen[None]):
             self._set_completed(todo, not todo.is_completed)
 
     def _set_completed(self, todo: TodoRecord, completed: bool, *, undoing: bool = False) -> None:
-        owner_id, todo_id, version = self.user.id, todo.id, todo.version
-
-        def done(record: TodoRecord) -> None:
-            self.undoable = None if undoing else ("toggle", todo)
-            self._apply(record)
-
-        def failed(failure: InvalidInput | DatabaseFault) -> None:
-            if isinstance(failure, TodoNotFound):
-                self._gone(todo)
-                return
-            if isinstance(failure, TodoConflict):
-                self.table.upsert(failure.current)
-                message = "This todo was changed in another terminal: here is its latest version."
-                self.notify(message, severity="warning", markup=False, timeout=6)
-            else:
-                self.table.upsert(todo)
-                self.app.show_failure(failure)
-            self._refresh_status()
-
         # Shown at once (as the database will return it), so a second press toggles back;
         # the database thread applies the presses in order.
         self.table.upsert(todos.completed_as(todo, completed))
         self._refresh_status()
-        self._call(
-            lambda s: todos.set_completed(
-                s, owner_id=owner_id, todo_id=todo_id, version=version, completed=completed
-            ),
-            done,
-            failed,
-        )
+        self._save_completed(todo, completed, undoing=undoing)
+
+    @work(exit_on_error=False)
+    async def _save_completed(self, todo: TodoRecord, completed: bool, *, undoing: bool) -> None:
+        owner_id, todo_id, version = self.user.id, todo.id, todo.version
+        try:
+            record = await self._call(
+                lambda s: todos.set_completed(
+                    s, owner_id=owner_id, todo_id=todo_id, version=version, completed=completed
+                )
+            )
+        except TodoNotFound:
+            self._gone(todo)
+            return
+        except TodoConflict as conflict:
+            self.table.upsert(conflict.current)
+            message = "This todo was changed in another terminal: here is its latest version."
+            self.notify(message, severity="warning", markup=False, timeout=6)
+            self._refresh_status()
+            return
+        except (InvalidInput, DatabaseFault):
+            self.table.upsert(todo)
+            self._refresh_status()
+            raise  # the app says what went wrong
+        self.undoable = None if undoing else ("toggle", todo)
+        self._apply(record)
 
     def action_delete(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
@@ -339,7 +333,8 @@ class TodoListScreen(Screen[None]):
         detail = todo.title + (f"\n{todo.description}" if todo.description else "")
         self.app.push_screen(ConfirmDialog(question, detail, confirm="Delete"), answered)
 
-    def _delete(self, todo: TodoRecord) -> None:
+    @work(exit_on_error=False)
+    async def _delete(self, todo: TodoRecord) -> None:
         owner_id, todo_id, version = self.user.id, todo.id, todo.version
         attempts = 0
 
@@ -355,24 +350,21 @@ class TodoListScreen(Screen[None]):
                     raise
                 return todo  # retried: the first attempt deleted it, its reply was lost
 
-        def done(deleted: TodoRecord) -> None:
-            self.undoable = ("delete", deleted)
-            self.table.remove_todo(deleted.id)
+        try:
+            deleted = await self._call(delete)
+        except TodoNotFound:
+            self._gone(todo)
+            return
+        except TodoConflict as conflict:
+            self.table.upsert(conflict.current)
             self._refresh_status()
-            self.notify("Deleted. Press u to undo.", markup=False, timeout=4)
-
-        def failed(failure: InvalidInput | DatabaseFault) -> None:
-            if isinstance(failure, TodoNotFound):
-                self._gone(todo)
-            elif isinstance(failure, TodoConflict):
-                self.table.upsert(failure.current)
-                self._refresh_status()
-                question = "This todo was changed in another terminal. Delete it anyway?"
-                self._confirm_delete(failure.current, question)
-            else:
-                self.app.show_failure(failure)
-
-        self._call(delete, done, failed)
+            question = "This todo was changed in another terminal. Delete it anyway?"
+            self._confirm_delete(conflict.current, question)
+            return
+        self.undoable = ("delete", deleted)
+        self.table.remove_todo(deleted.id)
+        self._refresh_status()
+        self.notify("Deleted. Press u to undo.", markup=False, timeout=4)
 
     def action_undo(self) -> None:
         if self.undoable is None:
@@ -386,14 +378,15 @@ class TodoListScreen(Screen[None]):
             else:
                 self._set_completed(now, before.is_completed, undoing=True)
             return
+        self._restore(before)
+
+    @work(exit_on_error=False)
+    async def _restore(self, before: TodoRecord) -> None:
         owner_id = self.user.id
-
-        def done(record: TodoRecord) -> None:
-            self.undoable = None
-            self._added(record)
-
         # Retried like the other writes: a restore that landed is found by its id.
-        self._call(lambda s: todos.restore_todo(s, owner_id=owner_id, todo=before), done)
+        record = await self._call(lambda s: todos.restore_todo(s, owner_id=owner_id, todo=before))
+        self.undoable = None
+        self._added(record)
 
     # -- view ------------------------------------------------------------------------------
 
@@ -434,4 +427,4 @@ class TodoListScreen(Screen[None]):
         self.table.focus()
 
     def action_log_out(self) -> None:
-        self.app.open_login()
+        self.post_message(LoggedOut())
