@@ -4,7 +4,7 @@ A catalog maps (kind, name) to a short description of one object: tables, column
 NULL-ability, default), indexes, constraints (CHECK, UNIQUE, FOREIGN KEY with its ON DELETE),
 triggers, their functions, sequences and views; on SQLite also AUTOINCREMENT and the CHECKs
 kept only in `sqlite_master`'s SQL. Column order is left out: ADD COLUMN appends, a
-`create_all` does not, and nothing in todo-tui depends on it.
+table made from the models without migrations does not, and nothing in todo-tui depends on it.
 
 The reference is not a list kept by hand: `reference_catalogs` runs the real migrations
 into a scratch database and reads each revision's catalog back. SQLite: an in-memory
