@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
@@ -51,9 +51,7 @@ def warm_up(rounds: int | None = None) -> None:
 
 
 class LoginScreen(ReportsWorkFailures, Screen[None]):
-    BINDINGS = [
-        Binding("ctrl+n", "create_account", "Create account"),
-    ]
+    BINDINGS = bindings.LOGIN
 
     app: TodoApp
 

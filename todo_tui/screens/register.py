@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
 from todo_tui.records import UserRecord
@@ -27,9 +27,7 @@ OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNR
 class RegisterScreen(ReportsWorkFailures, Screen[UserRecord | None]):
     """Dismissed with the new account (already logged in), or None to go back."""
 
-    BINDINGS = [
-        Binding("escape", "back", "Back to log in"),
-    ]
+    BINDINGS = bindings.REGISTER
 
     app: TodoApp
 

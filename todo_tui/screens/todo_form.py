@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from todo_tui import todos
+from todo_tui import bindings, todos
 from todo_tui.drafts import Draft
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
@@ -48,10 +47,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     reply finds the first attempt instead of adding a second copy.
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS = bindings.FORM
 
     # The title is focused in on_mount, without the scroll to centre that auto-focus does.
     AUTO_FOCUS = ""
