@@ -36,6 +36,7 @@ APP = [
         "question_mark,f1",
         "help",
         "Help",
+        show=False,  # shown in the list's footer (list.help): other footers keep their room
         id="app.help",
         tooltip="These keys, with yours where you changed them",
     ),
@@ -66,6 +67,9 @@ LIST_TABLE = [
 
 LIST = [
     Binding("a", "add", "Add", id="list.add", tooltip="Add a todo"),
+    Binding(
+        "question_mark,f1", "app.help", "Help", id="list.help", tooltip="Every key, as it is now"
+    ),
     Binding("e,enter", "edit", "Edit", id="list.edit", tooltip="Edit the selected todo"),
     Binding(
         "space",
@@ -139,7 +143,6 @@ LIST = [
         "escape",
         "close",
         "Clear",
-        show=False,
         id="list.escape",
         tooltip="Clear the search, the marks, or close the details",
     ),
