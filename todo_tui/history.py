@@ -9,7 +9,7 @@ on the redo stack; a new action clears the redo stack.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from todo_tui.records import TodoRecord
 
@@ -67,16 +67,38 @@ class History:
     def next_redo(self) -> Step | None:
         return self._redo[-1] if self._redo else None
 
-    def undone(self, step: Step, inverse: Step | None) -> None:
-        """`step` (the next undo) was applied; `inverse` redoes it (None: nothing to redo)."""
+    def undone(self, step: Step, done: list[tuple[Change, TodoRecord | None]]) -> None:
+        """`step` (the next undo) was applied: `done`, each change that landed and the
+        todo as it is now. Its reverse goes on the redo stack."""
         self._undo.remove(step)
-        if inverse is not None and inverse.changes:
+        if inverse := self._applied(step, done):
             self._redo.append(inverse)
 
-    def redone(self, step: Step, inverse: Step | None) -> None:
+    def redone(self, step: Step, done: list[tuple[Change, TodoRecord | None]]) -> None:
         self._redo.remove(step)
-        if inverse is not None and inverse.changes:
+        if inverse := self._applied(step, done):
             self._undo.append(inverse)
+
+    def _applied(self, step: Step, done: list[tuple[Change, TodoRecord | None]]) -> Step | None:
+        """The reverse of what landed; and the steps left, which expect the todos as they
+        were brought back, now expect them as the database returned them (same content,
+        a newer version), so they do not take their own history for a conflict."""
+        now = {
+            (change.target.id, change.target.version): record
+            for change, record in done
+            if change.target is not None and record is not None
+        }
+        for stack in (self._undo, self._redo):
+            for index, other in enumerate(stack):
+                changes = tuple(
+                    replace(c, current=now.get((c.current.id, c.current.version), c.current))
+                    if c.current is not None
+                    else c
+                    for c in other.changes
+                )
+                stack[index] = replace(other, changes=changes)
+        reverse = tuple(Change(record, change.current) for change, record in done)
+        return Step(step.what, reverse) if reverse else None
 
     def __len__(self) -> int:
         return len(self._undo)

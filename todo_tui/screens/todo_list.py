@@ -549,13 +549,10 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
             if await self.app.push_screen(dialog, wait_for_dismiss=True):
                 again = await self._apply_changes(bulk.forced(applied.conflicts))
                 done += again.done
-        inverse = history.Step(
-            step.what, tuple(history.Change(now, change.current) for change, now in done)
-        )
         if undo:
-            self.history.undone(step, inverse)
+            self.history.undone(step, done)
         else:
-            self.history.redone(step, inverse)
+            self.history.redone(step, done)
         if done:
             verb = "Undone" if undo else "Redone"
             self.notify(f"{verb}: {step.what}.", markup=False, timeout=3)
