@@ -32,11 +32,13 @@ GROUPS = {
 APP = [
     # Quits from every screen, also where q is a letter to type; the footer shows it.
     Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit todo-tui"),
+    # Priority, so F1 reaches the forms and dialogs too; it is no letter a field could want.
     Binding(
-        "question_mark,f1",
+        "f1",
         "help",
         "Help",
-        show=False,  # shown in the list's footer (list.help): other footers keep their room
+        show=False,
+        priority=True,
         id="app.help",
         tooltip="These keys, with yours where you changed them",
     ),
@@ -67,9 +69,7 @@ LIST_TABLE = [
 
 LIST = [
     Binding("a", "add", "Add", id="list.add", tooltip="Add a todo"),
-    Binding(
-        "question_mark,f1", "app.help", "Help", id="list.help", tooltip="Every key, as it is now"
-    ),
+    Binding("question_mark", "app.help", "Help", id="list.help", tooltip="Every key, as it is now"),
     Binding("e,enter", "edit", "Edit", id="list.edit", tooltip="Edit the selected todo"),
     Binding(
         "space",
