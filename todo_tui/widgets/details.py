@@ -53,20 +53,24 @@ class TodoDetails(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self._now = now
         self._todo: TodoRecord | None = None
+        self._composed = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="details-title", markup=False)
         yield Static("", id="details-body", markup=False)
 
     def on_mount(self) -> None:
-        self.show_todo(self._todo, force=True)
+        self._composed = True
+        self._show()
 
-    def show_todo(self, todo: TodoRecord | None, *, force: bool = False) -> None:
-        if todo == self._todo and not force:
+    def show_todo(self, todo: TodoRecord | None) -> None:
+        if todo == self._todo:
             return
         self._todo = todo
-        if not self.is_mounted:
-            return
-        title, body = describe(todo, self._now())
+        if self._composed:
+            self._show()
+
+    def _show(self) -> None:
+        title, body = describe(self._todo, self._now())
         self.query_one("#details-title", Static).update(title)
         self.query_one("#details-body", Static).update(body)
