@@ -38,6 +38,15 @@ def _content(record: TodoRecord) -> tuple:
     return tuple(getattr(record, name) for name in content_fields())
 
 
+def _differences(change: Change) -> tuple[tuple[str, object], ...]:
+    """What `change` sets: the fields its target has otherwise than the todo now (at least
+    one, so that the version moves on even when nothing else does)."""
+    assert change.current is not None and change.target is not None
+    names = content_fields()
+    differ = [n for n in names if getattr(change.current, n) != getattr(change.target, n)]
+    return tuple((n, getattr(change.target, n)) for n in differ or ["is_completed"])
+
+
 def _rows(session: Session, statement) -> list[TodoRecord]:
     rows = session.exec(statement.returning(*todos.COLUMNS)).all()
     return [TodoRecord(**row._mapping) for row in rows]
@@ -61,16 +70,16 @@ def apply(session: Session, *, owner_id: int, changes: Iterable[Change]) -> Appl
         values = [_restored_values(owner_id, c.target) for c in restores if c.target]
         statement = todos._insert_once(session, values, key=(Todo.id,))
         landed.update({record.id: record for record in _rows(session, statement)})
-    by_content: dict[tuple, list[Change]] = {}
+    # One UPDATE for the changes that set the same values: marking 500 todos done is one.
+    by_values: dict[tuple, list[Change]] = {}
     for change in updates:
-        assert change.target is not None
-        by_content.setdefault(_content(change.target), []).append(change)
-    for content, group in by_content.items():
+        by_values.setdefault(_differences(change), []).append(change)
+    for values, group in by_values.items():
         statement = (
             sa.update(Todo)
             .where(_at_versions(owner_id, group))
             .values(
-                **dict(zip(content_fields(), content, strict=True)),
+                **dict(values),
                 version=todos.next_version(Todo.version),
                 updated_at=sa.func.now(),
             )
