@@ -69,7 +69,13 @@ LIST_TABLE = [
 
 LIST = [
     Binding("a", "add", "Add", id="list.add", tooltip="Add a todo"),
-    Binding("question_mark", "app.help", "Help", id="list.help", tooltip="Every key, as it is now"),
+    Binding(
+        "question_mark",
+        "app.help",
+        "Help",
+        id="list.help",
+        tooltip="These keys, with yours where you changed them",
+    ),
     Binding("e,enter", "edit", "Edit", id="list.edit", tooltip="Edit the selected todo"),
     Binding(
         "space",
@@ -144,7 +150,7 @@ LIST = [
         "close",
         "Clear",
         id="list.escape",
-        tooltip="Clear the search, the marks, or close the details",
+        tooltip="Clear the search, else the marks",
     ),
 ]
 
