@@ -35,7 +35,7 @@ def help_text(app, keymap: dict[str, str]) -> Text:
             for b in bindings.BY_GROUP[group]
         ]
         width = max(len(keys) for keys, _ in rows)
-        text.append(f"{title}\n", style="bold")
+        text.append(f"{title}\n", style="bold underline")
         for keys, does in rows:
             text.append(f"  {keys.ljust(width)}  ", style="bold")
             text.append(f"{does}\n")

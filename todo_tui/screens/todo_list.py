@@ -467,6 +467,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
             self.table.toggle_mark(todo.id)
             self.table.action_cursor_by(1)
             self._refresh_status()
+            self.refresh_bindings()  # Escape clears the marks: the footer says so
 
     def _marked_todos(self) -> list[TodoRecord]:
         table = self.table
@@ -478,6 +479,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
             return
         applied = await self._apply_changes(changes)
         self.table.clear_marks()
+        self.refresh_bindings()
         if applied.done:
             # Undone by the reverse of what was done, to each todo as it is now.
             undo = [history.Change(now, change.current) for change, now in applied.done]
@@ -606,6 +608,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
         else:
             self.table.clear_marks()
         self._refresh_status()
+        self.refresh_bindings()
 
     def action_log_out(self) -> None:
         self.post_message(LoggedOut())
