@@ -9,23 +9,24 @@ No Textual here.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+
+# The combining marks that decomposition leaves after a letter (accents, cedillas, rings…).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_NO_TAGS: frozenset[str] = frozenset()
 
 
 def fold(text: str) -> str:
     """`text` without case or accents: what both sides of a search are compared as."""
     if text.isascii():  # most text: fast, in C
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _fold_char(char: str) -> str:
-    if char.isascii():
-        return char.lower()
-    decomposed = unicodedata.normalize("NFKD", char)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return char.lower() if char.isascii() else fold(char)
 
 
 def folded_with_origins(text: str) -> tuple[str, list[int]]:
@@ -73,7 +74,8 @@ def haystack(record: object) -> str:
 
 
 def folded_tags(record: object) -> frozenset[str]:
-    return frozenset(fold(tag) for tag in tags_of(record))
+    tags = tags_of(record)
+    return frozenset(fold(tag) for tag in tags) if tags else _NO_TAGS
 
 
 def matches(query: Query, text: str, tags: frozenset[str]) -> bool:
