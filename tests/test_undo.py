@@ -197,3 +197,13 @@ def test_a_bulk_change_of_todos_changed_elsewhere_leaves_them(database):
 
 def _fields(todo: TodoRecord) -> dict:
     return {name: getattr(todo, name) for name in todo.__slots__}
+
+
+async def test_undo_pressed_quickly_takes_the_steps_one_after_the_other(database, tmp_path):
+    async with listing(database, tmp_path, "one", "two", "three") as (pilot, user):
+        await press(pilot, "space", "j", "space", "j", "space")
+        assert all(done for _, done in in_database(database, user))
+        await pilot.press("u", "u", "u")  # no settling in between
+        await settle(pilot)
+        assert not any(done for _, done in in_database(database, user))
+        assert len(pilot.app.screen.history) == 0 and pilot.app.screen.history.redo_count == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable
@@ -53,6 +54,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
         # the watchers of a Header still mounting (or of one going with the screen before).
         self.sub_title = user.email
         self.history = history.History()
+        self._stepping = asyncio.Lock()  # one undo or redo at a time, in the order pressed
         self._pane_wanted = True  # the details pane, on a wide terminal (i hides it)
         self.feed: ChangeFeed | None = None
         # A snapshot from the feed (and when it was taken) that arrived before the list
@@ -518,21 +520,24 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
     # -- undo and redo -----------------------------------------------------------------
 
     def action_undo(self) -> None:
-        if (step := self.history.next_undo()) is None:
-            self.notify("Nothing to undo.", markup=False, timeout=3)
-            return
-        self._step(step, undo=True)
+        self._step(undo=True)
 
     def action_redo(self) -> None:
-        if (step := self.history.next_redo()) is None:
-            self.notify("Nothing to redo.", markup=False, timeout=3)
-            return
-        self._step(step, undo=False)
+        self._step(undo=False)
 
-    @work(exit_on_error=False, exclusive=True, group="undo")
-    async def _step(self, step: history.Step, *, undo: bool) -> None:
-        """Apply `step`, each todo version-checked: one changed elsewhere since is asked
-        about (undo anyway, or leave it), never overwritten unasked."""
+    @work(exit_on_error=False)
+    async def _step(self, *, undo: bool) -> None:
+        """Undo (or redo) the next step, each todo version-checked: one changed elsewhere
+        since is asked about (undo anyway, or leave it), never overwritten unasked. Presses
+        in quick succession take their steps one after the other."""
+        async with self._stepping:
+            step = self.history.next_undo() if undo else self.history.next_redo()
+            if step is None:
+                self.notify(f"Nothing to {'undo' if undo else 'redo'}.", markup=False, timeout=3)
+                return
+            await self._apply_step(step, undo=undo)
+
+    async def _apply_step(self, step: history.Step, *, undo: bool) -> None:
         applied = await self._apply_changes(list(step.changes))
         done = list(applied.done)
         if applied.conflicts:
