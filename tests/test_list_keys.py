@@ -8,7 +8,18 @@ from collections.abc import AsyncIterator
 
 from textual.widgets import Footer
 
-from tests.pilot import EMAIL, PASSWORD, add, fill, log_in, make_app, register, settle, stored
+from tests.pilot import (
+    EMAIL,
+    PASSWORD,
+    add,
+    fill,
+    log_in,
+    make_app,
+    pending_calls,
+    register,
+    settle,
+    stored,
+)
 from todo_tui import bindings
 
 
@@ -100,3 +111,14 @@ def test_binding_ids_are_unique_and_named_after_their_group():
     assert len(ids) == len(set(ids))
     for group, binding in bindings.all_bindings():
         assert binding.id.startswith(f"{group}."), binding.id
+
+
+async def test_a_view_switch_asks_nothing_of_the_database_and_sorts_once(database, tmp_path):
+    async with listing(database, tmp_path, 30) as (pilot, _):
+        table = pilot.app.screen.table
+        for key, shown in [("1", 30), ("2", 0), ("3", 30), ("f", 30)]:
+            before = table.rebuild_count
+            await pilot.press(key)
+            assert pending_calls(pilot.app) == 0  # nothing sent: the todos are all held
+            assert table.rebuild_count == before + 1
+            assert table.visible_count == shown

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.pilot import EMAIL, PASSWORD, add, log_in, make_app, notices, register, settle
-from todo_tui import bindings, userconfig
+from todo_tui import bindings, preferences, userconfig
 
 CHOICES = {"view": {"open", "done", "all"}, "sort": {"newest", "title"}, "theme": {"nord"}}
 
@@ -113,7 +113,7 @@ async def test_the_keymap_and_defaults_apply_at_launch(database, tmp_path):
     write_config(
         tmp_path,
         '[keymap]\n"list.add" = "n"\n"list.down" = "ctrl+j"\n"app.help" = "f2"\n'
-        '[defaults]\nview = "done"\nsort = "title"\n',
+        '[defaults]\nview = "done"\nsort = "title"\ntheme = "nord"\n',
     )
     app = make_app(database.settings, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -121,6 +121,8 @@ async def test_the_keymap_and_defaults_apply_at_launch(database, tmp_path):
         await log_in(pilot, EMAIL, PASSWORD)
         table = app.screen.table
         assert (table.view, table.sort_by) == ("done", "title")
+        assert app.theme == "nord"
+        assert "theme" not in preferences.load(tmp_path)  # a default, not a choice made
         assert notices(app) == []
         await pilot.press("a")  # no longer add
         await settle(pilot)

@@ -73,7 +73,7 @@ class TodoApp(App[None]):
         self._type_ahead = TypeAhead(self)
         # From the user's config.toml (userconfig.py), once read after the first frame.
         self.user_defaults: dict[str, str] = {}
-        self._theme_from_defaults = False
+        self._theme_from_defaults: str | None = None
 
     def on_mount(self) -> None:
         theme = preferences.load(self.settings.config_dir).get("theme")
@@ -107,11 +107,8 @@ class TodoApp(App[None]):
         theme = config.defaults.get("theme")
         remembered = preferences.load(self.settings.config_dir).get("theme")
         if theme is not None and remembered is None:
-            self._theme_from_defaults = True  # a default, not a choice to remember
-            try:
-                self.theme = theme
-            finally:
-                self._theme_from_defaults = False
+            self._theme_from_defaults = theme  # a default, not a choice to remember
+            self.theme = theme
 
     @property
     def keymap_in_force(self) -> dict[str, str]:
@@ -188,7 +185,9 @@ class TodoApp(App[None]):
             self.database.release()
 
     def _remember_theme(self, theme: Any) -> None:
-        if self._theme_from_defaults:
+        # Signals arrive later: the change that applied config.toml's theme is not saved.
+        if self._theme_from_defaults is not None and self.theme == self._theme_from_defaults:
+            self._theme_from_defaults = None
             return
         preferences.save(self.settings.config_dir, theme=self.theme)
 
