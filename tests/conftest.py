@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from tests.todo_rows import new_user
 from todo_tui.config import Settings, load_settings
 from todo_tui.db import Database
 from todo_tui.schema import alembic_config, migrations_dir, upgrade_to_head
@@ -288,3 +289,15 @@ def make_migrations(tmp_path: Path) -> Callable[..., Path]:
         return target
 
     return make
+
+
+@pytest.fixture
+def alice(database: Database) -> int:
+    """A user's id, with no todos yet."""
+    return new_user(database)
+
+
+@pytest.fixture
+def bob(database: Database) -> int:
+    """Another user's id, with no todos yet."""
+    return new_user(database)
