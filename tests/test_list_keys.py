@@ -122,3 +122,13 @@ async def test_a_view_switch_asks_nothing_of_the_database_and_sorts_once(databas
             assert pending_calls(pilot.app) == 0  # nothing sent: the todos are all held
             assert table.rebuild_count == before + 1
             assert table.visible_count == shown
+
+
+async def test_shift_arrows_mark_as_they_go(database, tmp_path):
+    async with listing(database, tmp_path, 4) as (pilot, _):
+        table = pilot.app.screen.table
+        await pilot.press("shift+down", "shift+down", "shift+up")
+        assert table.cursor_row == 1
+        assert table.marked == {todo.id for todo in table.visible_todos[:3]}
+        await pilot.press("shift+down")  # the second again: unmarked
+        assert table.marked == {table.visible_todos[0].id, table.visible_todos[2].id}

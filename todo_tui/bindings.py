@@ -88,7 +88,21 @@ LIST = [
     Binding(
         "d", "delete", "Delete", id="list.delete", tooltip="Delete the selected (or marked) todos"
     ),
-    Binding("x", "mark", "Mark", id="list.mark", tooltip="Mark or unmark the selected todo"),
+    Binding(
+        "x,shift+down",
+        "mark",
+        "Mark",
+        id="list.mark",
+        tooltip="Mark or unmark the selected todo, and go to the next",
+    ),
+    Binding(
+        "shift+up",
+        "mark(-1)",
+        "Mark up",
+        show=False,
+        id="list.mark_up",
+        tooltip="Mark or unmark the selected todo, and go to the previous",
+    ),
     Binding("u", "undo", "Undo", id="list.undo", tooltip="Undo the last change"),
     Binding("U,ctrl+r", "redo", "Redo", show=False, id="list.redo", tooltip="Redo what was undone"),
     Binding(

@@ -46,10 +46,10 @@ class MarksAndHistory(_Base):
 
     # -- marks and bulk actions: one round trip, one undo step -----------------------------
 
-    def action_mark(self) -> None:
+    def action_mark(self, direction: int = 1) -> None:
         if (todo := self.table.cursor_todo) is not None:
             self.table.toggle_mark(todo.id)
-            self.table.action_cursor_by(1)
+            self.table.action_cursor_by(direction)
             self._refresh_status()
             self.refresh_bindings()  # Escape clears the marks: the footer says so
 
