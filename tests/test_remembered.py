@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.pilot import PASSWORD, add, log_in, make_app, settle
+from tests.pilot import PASSWORD, add, eventually, log_in, make_app, settle
 from todo_tui import auth, preferences
 
 
@@ -82,12 +82,15 @@ async def test_the_details_pane_shows_the_selected_todo_whole(database, tmp_path
         await log_in(pilot, "ann@example.com", PASSWORD)
         details = app.screen.query_one("#details")
         assert details.display
-        body = str(details.query_one("#details-body").render())
-        assert "line one\n[red]two[/]\n\nfour" in body  # literal, every line
-        assert "[b]Plan[/b]" in str(details.query_one("#details-title").render())
+        await eventually(pilot, lambda: details.shown is not None, "the pane follows the cursor")
+        text = str(details.query_one("#details-text").render())
+        assert "line one\n[red]two[/]\n\nfour" in text  # literal, every line
+        assert text.startswith("[b]Plan[/b]")
         await pilot.press("j")
-        await settle(pilot)
-        assert "older" in str(details.query_one("#details-title").render())
+        await eventually(
+            pilot, lambda: details.shown.title == "older", "the pane follows the cursor"
+        )
+        assert str(details.query_one("#details-text").render()).startswith("older")
         await pilot.press("i")  # hides the pane, and brings it back
         assert not details.display
         await pilot.press("i")
@@ -105,7 +108,9 @@ async def test_on_a_narrow_terminal_a_key_opens_the_details_as_a_panel(database,
         await pilot.press("i")
         await settle(pilot)
         assert type(app.screen).__name__ == "DetailsPanel"
-        assert "Buy milk" in str(app.screen.query_one("#details-title").render())
+        details = app.screen.query_one("#details")
+        await eventually(pilot, lambda: details.shown is not None, "the panel shows the todo")
+        assert "Buy milk" in str(details.query_one("#details-text").render())
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "TodoListScreen"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import settle
+from tests.pilot import eventually, settle
 from tests.test_snapshots import (  # noqa: F401 - fixtures
     _snapshot_dir_to_ourselves,
     app_for,
@@ -25,6 +25,11 @@ def after(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        screen = pilot.app.screen
+        for details in screen.query("#details"):  # the pane, or the panel: it shows its todo
+            todo = screen.table.cursor_todo if hasattr(screen, "table") else screen.todo
+            if details.display:
+                await eventually(pilot, lambda d=details, t=todo: d.shown == t, "the details")
 
     return run_before
 

@@ -48,10 +48,12 @@ class MarksAndHistory(_Base):
 
     def action_mark(self, direction: int = 1) -> None:
         if (todo := self.table.cursor_todo) is not None:
+            had_marks = bool(self.table.marked)
             self.table.toggle_mark(todo.id)
             self.table.action_cursor_by(direction)
             self._refresh_status()
-            self.refresh_bindings()  # Escape clears the marks: the footer says so
+            if had_marks != bool(self.table.marked):
+                self.refresh_bindings()  # Escape clears the marks: the footer says so
 
     def _marked_todos(self) -> list[TodoRecord]:
         table = self.table

@@ -114,7 +114,9 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _remember(self, **values: str) -> None:
-        preferences.save_account(self.app.settings.config_dir, self.account, **values)
+        # After the frame: the switch shows first, the file is written next.
+        directory = self.app.settings.config_dir
+        self.call_after_refresh(preferences.save_account, directory, self.account, **values)
 
     def _theme_changed(self, _: Any) -> None:
         self._remember(theme=self.app.theme)

@@ -3,16 +3,20 @@ its times. A side pane on a wide terminal; the same widget inside a panel on a n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Static
 
 from todo_tui.records import TodoRecord
 from todo_tui.widgets.todo_table import relative_time, sanitize
+
+SETTLE = 0.06  # seconds the cursor rests before the pane follows it
 
 
 def when(moment: datetime, now: datetime) -> str:
@@ -45,7 +49,6 @@ class TodoDetails(VerticalScroll, can_focus=False):
     TodoDetails {
         padding: 0 1;
         background: $surface;
-        & > #details-title { margin-bottom: 1; }
     }
     """
 
@@ -54,23 +57,41 @@ class TodoDetails(VerticalScroll, can_focus=False):
         self._now = now
         self._todo: TodoRecord | None = None
         self._composed = False
+        self._pending: Timer | None = None
+        self._shown: TodoRecord | None = None
+        self._shown_at = 0.0
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="details-title", markup=False)
-        yield Static("", id="details-body", markup=False)
+        yield Static("", id="details-text", markup=False)  # one update, one layout
 
     def on_mount(self) -> None:
         self._composed = True
         self._show()
+        self._shown_at = 0.0  # the first todo the list selects shows at once
 
     def show_todo(self, todo: TodoRecord | None) -> None:
+        """Show `todo`: at once after a pause, else once the cursor rests (re-laying out
+        the pane costs a few tens of ms, too much for every step of a held-down key)."""
         if todo == self._todo:
             return
         self._todo = todo
-        if self._composed:
+        if not self._composed:
+            return
+        if self._pending is None and time.monotonic() - self._shown_at >= SETTLE:
             self._show()
+            return
+        if self._pending is not None:
+            self._pending.stop()
+        self._pending = self.set_timer(SETTLE, self._show)
+
+    @property
+    def shown(self) -> TodoRecord | None:
+        """The todo on screen now (the one asked for, once the cursor rested)."""
+        return self._shown
 
     def _show(self) -> None:
+        self._pending = None
+        self._shown_at = time.monotonic()
+        self._shown = self._todo
         title, body = describe(self._todo, self._now())
-        self.query_one("#details-title", Static).update(title)
-        self.query_one("#details-body", Static).update(body)
+        self.query_one("#details-text", Static).update(Text.assemble(title, "\n\n", body))
