@@ -146,7 +146,7 @@ class TodoApp(App[None]):
 
     def _release(self) -> None:
         if self.database is not None:
-            self.database.release()
+            self.database.dispose()
 
     def _remember_theme(self, theme: Any) -> None:
         preferences.save(self.settings.config_dir, theme=self.theme)
