@@ -255,6 +255,16 @@ class TodoApp(App[None]):
         if not settled.done():
             settled.set_result(None)
 
+    @property
+    def pending_database_calls(self) -> int:
+        """Database calls queued or running whose result the UI thread has not had yet."""
+        return len(self._pending)
+
+    @property
+    def keys_held(self) -> bool:
+        """Keys typed in a burst are still held back, to be handed on once it settles."""
+        return not self._type_ahead.idle
+
     async def wait_for_database(self) -> None:
         """Until no database work is queued or running (for tests and benchmarks)."""
         while self._pending:
