@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -203,8 +202,7 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
             if self.is_attached:  # the screen may have gone (logged out) meanwhile
                 callback(*arguments)
 
-        with contextlib.suppress(RuntimeError):  # the app has stopped, or the screen left it
-            self.app.call_from_thread(deliver)
+        self.app.on_ui(deliver)
 
     def _user_is_back(self, _: None) -> None:
         if self.feed is not None and self.feed.paused:
