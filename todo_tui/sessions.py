@@ -225,8 +225,8 @@ def change_password(
     keep_session_id: int | None,
 ) -> int:
     """Replace the password once the current one is checked, and end every other session;
-    how many ended. One transaction (a SELECT, an UPDATE over the hash just checked, a
-    DELETE): a password changed meanwhile elsewhere is not overwritten."""
+    how many ended. A SELECT, an UPDATE only over the hash just checked (so a password
+    changed meanwhile elsewhere is not overwritten: CONFLICT), then a DELETE."""
     if problem := password_problem(new):
         raise InvalidInput("new", problem)
     stored = _checked_hash(session, user_id=user_id, password=current)

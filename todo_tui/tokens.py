@@ -94,7 +94,7 @@ def load(database: DatabaseURL) -> SavedToken:
     try:
         with path.open("rb") as file:
             text = file.read(MAX_FILE + 1)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # none kept (or no folder to keep one)
         return SavedToken(None)
     except OSError as exc:
         log.warning("could not read the token file %s: %s", path, exc.strerror)
