@@ -163,13 +163,14 @@ class AccountActions:
     async def _sessions(self) -> list[SessionRecord]:
         database, user_id = self.app.database, self.user.id
         current = self.app.login.id if self.app.login else None
+        now = self.app.clock()  # the clock the dialog tells "how long ago" by
         assert database is not None
 
         def listing() -> list[SessionRecord]:
             from todo_tui import sessions
 
             return database.run(
-                lambda s: sessions.list_sessions(s, user_id=user_id, current_id=current),
+                lambda s: sessions.list_sessions(s, user_id=user_id, current_id=current, now=now),
                 retry=True,
             )
 

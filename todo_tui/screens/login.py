@@ -104,7 +104,7 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
             yield Label("Password")
             yield Input(password=True, id="password")
             yield Static("", id="password-error", classes="field-error", markup=False)
-            yield Checkbox("Stay logged in on this computer", True, id="stay")
+            yield Checkbox("Stay logged in", True, id="stay")
             yield LoadingIndicator(classes="form-busy")
             yield Static("No account yet? Press ctrl+n to create one.", classes="form-hint")
         yield Footer()
