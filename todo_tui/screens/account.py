@@ -62,6 +62,7 @@ class AccountActions:
         """From on_mount: check the session every SESSION_CHECK_EVERY while in use."""
         self._session_checked_at = time.monotonic()
         self._session_checking = False
+        self._session_over = False
         self.set_interval(SESSION_CHECK_EVERY, self._session_tick)  # type: ignore[attr-defined]
         self.app.input_signal.subscribe(self, self._session_user_back)  # type: ignore[arg-type]
 
@@ -75,7 +76,7 @@ class AccountActions:
 
     def _check_session(self) -> None:
         login = self.app.login
-        if login is None or self._session_checking:
+        if login is None or self._session_checking or self._session_over:
             return
         self._session_checking = True
         self._session_checked_at = time.monotonic()
@@ -103,6 +104,9 @@ class AccountActions:
 
     def session_ended(self, notice: str | None) -> None:
         """To log in, keeping the text of an open form as a draft the list offers back."""
+        if self._session_over:
+            return
+        self._session_over = True
         self.app.keep_draft()
         tokens.discard(self.app.settings.database)
         self.post_message(LoggedOut(notice))  # type: ignore[attr-defined]
