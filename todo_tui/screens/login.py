@@ -99,7 +99,10 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
             yield Static("Log in", classes="form-title")
             yield Static(self.notice or "", id="login-notice", markup=False)
             yield Label("Email")
-            yield Input(self._last_email(), placeholder="you@example.com", id="email")
+            email = self._last_email()
+            # A remembered email: the password is what is left to type.
+            self.AUTO_FOCUS = "#password" if email else "#email"
+            yield Input(email, placeholder="you@example.com", id="email")
             yield Static("", id="email-error", classes="field-error", markup=False)
             yield Label("Password")
             yield Input(password=True, id="password")
@@ -115,9 +118,7 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
     def on_mount(self) -> None:
         show_errors(self, {})
         self.query_one("#login-notice", Static).display = bool(self.notice)
-        email = self.query_one("#email", Input)
-        # A remembered email: the password is what is left to type.
-        self.query_one("#password" if email.value else "#email", Input).focus()
+        self.query_one(self.AUTO_FOCUS or "#email", Input).focus()
         self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
