@@ -71,7 +71,9 @@ def open_session(
     if not stay:
         tokens.discard(where)  # an older log in of this device is not kept either
     try:
-        started = database.run(lambda s: sessions.create(s, user=user))
+        # Retried once after a lost connection: a first row whose reply was lost holds a
+        # token nobody has, and opens nothing.
+        started = database.run(lambda s: sessions.create(s, user=user), retry=True)
     except DatabaseFault as fault:
         # The password was right: the user is logged in, only not remembered.
         return None, f"You are logged in, but cannot stay logged in: {fault.sentence}"
