@@ -468,3 +468,15 @@ async def test_a_returning_launch_is_schema_check_session_and_list(
             assert wire.connections == 1
     finally:
         tokens.discard(db.settings.database)
+
+
+async def test_the_session_check_of_an_open_terminal_is_one_select(
+    database: Database, through, wire: WireProxy, tmp_path: Path
+) -> None:
+    async with logged_in(database, through(database), wire, tmp_path) as pilot:
+
+        async def check() -> None:
+            pilot.app.screen._check_session()
+
+        assert_sent(await one_action(pilot, wire, check), "SELECT login_session")
+        assert screen_name(pilot) == "TodoListScreen"  # it stands
