@@ -26,7 +26,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.pilot import FIXED_NOW, fill, log_in, make_app, settle
-from todo_tui import auth, sessions, todos
+from todo_tui import auth, sessions, todos, tokens
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.models import Todo, User
@@ -253,6 +253,14 @@ class TestLoginScreen:
         run_before = steps(
             settle, lambda pilot: log_in(pilot, "alice@example.com", "not the password"), no_blink
         )
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_saved_log_in_ended(self, snap_compare, seeded, config_dir):
+        """A token file whose session was ended elsewhere: one sentence, and the email of
+        the last log in filled in, the focus on the password."""
+        tokens.save(seeded.settings.database, sessions.new_token())
+        tokens.remember_email(config_dir, seeded.settings.database, "alice@example.com")
+        run_before = steps(settle, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
