@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -320,3 +322,18 @@ def test_the_last_email_is_remembered_per_database(tmp_path: Path) -> None:
     tokens.remember_email(tmp_path, one, EMAIL)
     assert tokens.last_email(tmp_path, one) == EMAIL
     assert tokens.last_email(tmp_path, two) == ""
+
+
+def test_sessions_and_the_token_file_load_no_textual() -> None:
+    """The command line shares them: `todo-tui login/logout/whoami` never load the UI, and
+    the token file alone loads no database library either."""
+    code = (
+        "import sys, todo_tui.tokens; first = {m.split('.')[0] for m in sys.modules}; "
+        "import todo_tui.sessions; then = {m.split('.')[0] for m in sys.modules}; "
+        "print(sorted(first & {'textual', 'sqlalchemy', 'sqlmodel'}), "
+        "sorted(then & {'textual'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[] []"
