@@ -53,7 +53,7 @@ def models_copy(change=None, *, without: tuple[str, ...] = ()) -> sa.MetaData:
 LATER_THAN_FIRST = {
     "columns": ("todo.version", "todo.client_key"),
     "indexes": ("idx_todo_user_id_client_key_unique",),
-    "tables": ("todo_change_counter",),
+    "tables": ("todo_change_counter", "login_session"),
 }
 
 
