@@ -195,9 +195,12 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                 yield Static("", id="description-error", classes="field-error", markup=False)
                 with Horizontal(id="due-row"):
                     with Vertical(id="due-column"):
-                        yield Label("Due (in words: fri, tomorrow 9am, 24 dec)")
+                        yield Label("Due (in words)")
                         yield Input(
-                            start.due, id="due", placeholder="no due date", select_on_focus=False
+                            start.due,
+                            id="due",
+                            placeholder="fri, tomorrow 9am, 24 dec",
+                            select_on_focus=False,
                         )
                         yield Static("", id="due-preview", classes="form-note", markup=False)
                         yield Static("", id="due-error", classes="field-error", markup=False)
@@ -210,15 +213,16 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                             id="priority",
                         )
                         yield Static("", id="priority-error", classes="field-error", markup=False)
-                yield Label("Tags (separated by spaces)")
-                yield Input(
-                    start.tags,
-                    id="tags",
-                    placeholder="home work",
-                    suggester=self._suggester,
-                    select_on_focus=False,
-                )
-                yield Static("", id="tags-error", classes="field-error", markup=False)
+                    with Vertical(id="tags-column"):
+                        yield Label("Tags")
+                        yield Input(
+                            start.tags,
+                            id="tags",
+                            placeholder="home work",
+                            suggester=self._suggester,
+                            select_on_focus=False,
+                        )
+                        yield Static("", id="tags-error", classes="field-error", markup=False)
             with Horizontal(id="form-buttons", classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")

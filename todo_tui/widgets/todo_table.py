@@ -473,8 +473,8 @@ class TodoTable(ScrollView, can_focus=True):
             right.insert(0, (" " + due.rjust(_DUE_COL), due_class))
         marks_width = _PRIORITY_COL if self._prioritised else 0
         fixed = _MARK_WIDTH + 1 + marks_width + 1
-        if len(right) > 1 and width < fixed + sum(len(text) for text, _ in right) + 8:
-            # Too narrow for both columns: the due date if any, else the time.
+        if len(right) > 1 and width < fixed + sum(len(text) for text, _ in right) + 30:
+            # Too narrow for both columns and a title of 30: the due date only.
             right = right[:1]  # the due column if there is one, else the time
         right_width = sum(cell_len(text) for text, _ in right)
         segments = [Segment("[x] " if record.is_completed else "[ ] ", plain)]
