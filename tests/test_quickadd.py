@@ -48,6 +48,9 @@ def test_the_example_of_the_readme() -> None:
         (r"Say \!high \due:now", "Say !high due:now", (), 0, None),
         (r"a\\b #t", r"a\b", ("t",), 0, None),
         ("  spaced   out  #x ", "spaced out", ("x",), 0, None),
+        # Without a token, the title exactly as typed; other backslashes are kept.
+        ("  two  spaces ", "two  spaces", (), 0, None),
+        (r"\[escaped] and C:\temp", r"\[escaped] and C:\temp", (), 0, None),
     ],
 )
 def test_tokens(text, title, tags, priority, due) -> None:

@@ -7,7 +7,7 @@
   where `_` stands for a space (`due:next_fri`, `due:in_3_days`), or quoted
   (`due:"next fri 9am"`); a time goes after `@` (`due:fri@17:30`, `due:tomorrow@9am`).
 - Each token is a whole word; it is taken out of the title, and the rest of the title is
-  kept as typed, its spaces closed up.
+  kept as typed, its spaces closed up (a title without tokens is kept exactly).
 - A backslash before `#`, `!` or `due:` keeps it literally (`\\#1 fan` is the title "#1
   fan"); `\\\\` is one backslash.
 
@@ -55,8 +55,12 @@ class QuickAdd:
         return " · ".join(parts)
 
 
-def _unescape(word: str) -> str:
-    return re.sub(r"\\(.)", r"\1", word)
+_ESCAPE = re.compile(r"\\([#!\\])|\\(?=due:)", re.IGNORECASE)
+
+
+def _unescape(text: str) -> str:
+    """`\\#`, `\\!`, `\\\\` and `\\due:` as the literal text; every other backslash is kept."""
+    return _ESCAPE.sub(lambda match: match[1] or "", text)
 
 
 def split_quick_add(text: str) -> QuickAdd:
@@ -66,6 +70,7 @@ def split_quick_add(text: str) -> QuickAdd:
     priority = 0
     due_text = ""
     problems: list[str] = []
+    tokens = 0
     for match in _WORD.finditer(text):
         word = match[0]
         lower = word.lower()
@@ -73,9 +78,12 @@ def split_quick_add(text: str) -> QuickAdd:
             when = word[4:]
             when = when[1:].removesuffix('"') if when.startswith('"') else when.replace("_", " ")
             due_text = when.replace("@", " at ").strip()
+            tokens += 1
         elif word.startswith("!") and lower[1:] in PRIORITIES:
             priority = PRIORITIES[lower[1:]]
+            tokens += 1
         elif word.startswith("#") and len(word) > 1:
+            tokens += 1
             name = _unescape(word[1:])
             if problem := tag_problem(name):
                 problems.append(problem)
@@ -84,7 +92,8 @@ def split_quick_add(text: str) -> QuickAdd:
         else:
             title_words.append(_unescape(word))
     return QuickAdd(
-        title=" ".join(title_words),
+        # No token: the title exactly as typed (its escapes aside).
+        title=" ".join(title_words) if tokens else _unescape(text).strip(),
         tags=tuple(sorted(tags.values(), key=str.casefold)),
         priority=priority,
         due_text=due_text,
