@@ -214,3 +214,14 @@ def test_on_postgresql_a_change_of_tags_is_one_statement(database, owners) -> No
         sa.event.remove(database.engine, "before_cursor_execute", count)
     assert edited.tags == ("b", "c") and same.tags == ("b", "c") and same.title == "y"
     assert [s.split()[0] for s in statements] == ["WITH", "WITH", "UPDATE"]
+
+
+def test_tags_beyond_ascii_are_the_same_whatever_their_case(database, owners) -> None:
+    ann, _ = owners
+    first = add(database, ann, title="one", tags="Été")
+    second = add(database, ann, title="two", tags="été")
+    assert first.tags == ("Été",)
+    assert second.tags == ("Été",)
+    assert (
+        len(call(database, lambda s: todos.get_todo(s, owner_id=ann, todo_id=second.id)).tags) == 1
+    )

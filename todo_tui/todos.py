@@ -187,16 +187,18 @@ def _write(
     (todo_id,) = written
     session.exec(sa.delete(TodoTag).where(TodoTag.todo_id == todo_id))
     if tags:
-        rows = [{"user_id": owner_id, "name": name} for name in tags]
-        session.exec(sqlite.insert(Tag).values(rows).on_conflict_do_nothing())
-        session.exec(
-            sa.insert(TodoTag).from_select(
-                ["todo_id", "tag_id"],
-                sa.select(sa.literal(todo_id), Tag.id).where(
-                    Tag.user_id == owner_id, sa.func.lower(Tag.name).in_([t.lower() for t in tags])
-                ),
-            )
-        )
+        # Matched here, not by SQLite's lower(), which folds only ASCII letters.
+        def owned() -> dict[str, int]:
+            statement = sa.select(Tag.name, Tag.id).where(Tag.user_id == owner_id)
+            return {name.lower(): tag_id for name, tag_id in session.exec(statement)}
+
+        known = owned()
+        if missing := [name for name in tags if name.lower() not in known]:
+            rows = [{"user_id": owner_id, "name": name} for name in missing]
+            session.exec(sqlite.insert(Tag).values(rows).on_conflict_do_nothing())
+            known = owned()
+        links = [{"todo_id": todo_id, "tag_id": known[name.lower()]} for name in tags]
+        session.exec(sa.insert(TodoTag).values(links))
     record = get_todo(session, owner_id=owner_id, todo_id=todo_id)
     session.commit()
     return record
