@@ -283,7 +283,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         except Exception:  # the parser's own failure: one sentence, never a traceback
             log.exception("reading a due date failed")
             reading = f"{text!r} could not be read as a date."
-        self.app.call_from_thread(self._slowly_read, text, reading)
+        self.app.on_ui(self._slowly_read, text, reading)
 
     def _slowly_read(self, text: str, reading: Due | str | None) -> None:
         self._readings[text] = reading
