@@ -85,6 +85,10 @@ PG_ADDED_LATER = {
     "todo": [
         ("version", "integer", None, "NO", "1"),  # 0002: optimistic concurrency
         ("client_key", "character varying", 64, "YES", None),  # 0004: inserts safe to retry
+        ("due_date", "date", None, "YES", None),  # 0006: due dates, priorities, done times
+        ("due_time", "time without time zone", None, "YES", None),
+        ("priority", "smallint", None, "NO", "0"),
+        ("completed_at", "timestamp with time zone", None, "YES", None),
     ],
 }
 
@@ -102,10 +106,13 @@ PG_INDEXES = {
 }
 PG_INDEXES_ADDED_LATER = {
     "user": {},
-    "todo": {  # 0004
-        "idx_todo_user_id_client_key_unique": (
+    "todo": {
+        "idx_todo_user_id_client_key_unique": (  # 0004
             "CREATE UNIQUE INDEX idx_todo_user_id_client_key_unique ON public.todo "
             "USING btree (user_id, client_key)"
+        ),
+        "idx_todo_user_id_due_date": (  # 0006
+            "CREATE INDEX idx_todo_user_id_due_date ON public.todo USING btree (user_id, due_date)"
         ),
     },
 }
@@ -118,6 +125,19 @@ PG_CONSTRAINTS = {
             "todo_user_id_fkey",
             "f",
             'FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE',
+        ),
+    },
+}
+
+
+PG_CONSTRAINTS_ADDED_LATER = {
+    "user": set(),
+    "todo": {  # 0006
+        ("ck_todo_priority_range", "c", "CHECK (((priority >= 0) AND (priority <= 3)))"),
+        (
+            "ck_todo_due_time_needs_date",
+            "c",
+            "CHECK (((due_time IS NULL) OR (due_date IS NOT NULL)))",
         ),
     },
 }
@@ -168,15 +188,18 @@ def test_postgresql_indexes_are_exactly_the_specification(at, table: str) -> Non
 @postgresql_only
 @pytest.mark.parametrize("table", ["user", "todo"])
 def test_postgresql_constraints_are_exactly_the_specification(at, table: str) -> None:
-    _, database = at
+    revision, database = at
     constraints = rows(
         database,
         "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = to_regclass(quote_ident(:table))",
         table=table,
     )
-    assert set(constraints) == PG_CONSTRAINTS[table]
-    assert len(constraints) == len(PG_CONSTRAINTS[table])
+    expected = PG_CONSTRAINTS[table] | (
+        PG_CONSTRAINTS_ADDED_LATER[table] if revision == "head" else set()
+    )
+    assert set(constraints) == expected
+    assert len(constraints) == len(expected)
 
 
 @postgresql_only
@@ -209,6 +232,14 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
                 ("login_session_id_seq", "S"),
                 ("idx_login_session_user_id", "i"),
                 ("idx_login_session_token_hash_unique", "i"),
+                ("idx_todo_user_id_due_date", "i"),  # 0006
+                ("tag", "r"),
+                ("tag_pkey", "i"),
+                ("tag_id_seq", "S"),
+                ("idx_tag_user_name_unique", "i"),
+                ("todo_tag", "r"),
+                ("todo_tag_pkey", "i"),
+                ("idx_todo_tag_tag_id", "i"),
             ]
             if revision == "head"
             else []
@@ -283,6 +314,10 @@ SQLITE_ADDED_LATER = {
     "todo": [
         (7, "version", "INTEGER", 1, "1", 0),  # 0002
         (8, "client_key", "VARCHAR(64)", 0, None, 0),  # 0004
+        (9, "due_date", "DATE", 0, None, 0),  # 0006
+        (10, "due_time", "TIME", 0, None, 0),
+        (11, "priority", "SMALLINT", 1, "0", 0),
+        (12, "completed_at", "DATETIME", 0, None, 0),
     ],
 }
 
@@ -293,7 +328,10 @@ SQLITE_INDEXES = {
 }
 SQLITE_INDEXES_ADDED_LATER = {
     "user": {},
-    "todo": {"idx_todo_user_id_client_key_unique": (1, "c", 0, ["user_id", "client_key"])},
+    "todo": {
+        "idx_todo_user_id_client_key_unique": (1, "c", 0, ["user_id", "client_key"]),
+        "idx_todo_user_id_due_date": (0, "c", 0, ["user_id", "due_date"]),
+    },
 }
 
 SQLITE_NAMED_CONSTRAINTS = {
@@ -304,6 +342,13 @@ SQLITE_NAMED_CONSTRAINTS = {
     "todo": [
         "CONSTRAINT todo_user_id_fkey FOREIGN KEY(user_id) REFERENCES user (id) ON DELETE CASCADE",
         "CONSTRAINT ck_todo_title_length CHECK (length(title) <= 200)",
+    ],
+}
+SQLITE_NAMED_CONSTRAINTS_ADDED_LATER = {
+    "user": [],
+    "todo": [  # 0006, inline with their columns
+        "CONSTRAINT ck_todo_due_time_needs_date CHECK (due_time IS NULL OR due_date IS NOT NULL)",
+        "CONSTRAINT ck_todo_priority_range CHECK (priority BETWEEN 0 AND 3)",
     ],
 }
 
@@ -340,15 +385,18 @@ def test_sqlite_foreign_key(at) -> None:
 @sqlite_only
 @pytest.mark.parametrize("table", ["user", "todo"])
 def test_sqlite_named_constraints_and_autoincrement(at, table: str) -> None:
-    _, database = at
+    revision, database = at
     [(sql,)] = rows(
         database,
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :table",
         table=table,
     )
-    for constraint in SQLITE_NAMED_CONSTRAINTS[table]:
+    expected = SQLITE_NAMED_CONSTRAINTS[table] + (
+        SQLITE_NAMED_CONSTRAINTS_ADDED_LATER[table] if revision == "head" else []
+    )
+    for constraint in expected:
         assert constraint in sql
-    assert sql.count("CONSTRAINT") == len(SQLITE_NAMED_CONSTRAINTS[table])
+    assert sql.count("CONSTRAINT") == len(expected)
     # Like PostgreSQL's sequences, ids of deleted rows are never handed out again.
     assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in sql
 
@@ -377,6 +425,12 @@ def test_sqlite_file_holds_nothing_else(at) -> None:
                 ("table", "login_session"),  # 0005
                 ("index", "idx_login_session_user_id"),
                 ("index", "idx_login_session_token_hash_unique"),
+                ("index", "idx_todo_user_id_due_date"),  # 0006
+                ("table", "tag"),
+                ("index", "idx_tag_user_name_unique"),
+                ("table", "todo_tag"),
+                ("index", "sqlite_autoindex_todo_tag_1"),
+                ("index", "idx_todo_tag_tag_id"),
             ]
             if revision == "head"
             else []

@@ -64,7 +64,7 @@ async def test_0001_with_data_upgrades_through_the_launch_screen_and_back(databa
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert screen_name(pilot) == "SchemaDialog"
-        assert [r.id for r in app.screen.status.pending] == ["0002", "0003", "0004", "0005"]
+        assert [r.id for r in app.screen.status.pending] == ["0002", "0003", "0004", "0005", "0006"]
         await pilot.press("enter")  # Upgrade
         await settle(pilot)
         assert screen_name(pilot) == "LoginScreen"
@@ -119,12 +119,19 @@ async def test_0003_with_data_upgrades_to_head_and_back(databases) -> None:
     assert rows(database, "user", USER_COLUMNS) == users
     assert rows(database, "todo", TODO_COLUMNS) == todos
     assert rows(database, "todo", "id, version, client_key") == [(i, v, None) for i, v in versions]
+    # 0006: done todos were completed when last changed; no dates, priorities or tags yet.
+    for done, completed, updated in rows(
+        database, "todo", "is_completed, completed_at, updated_at"
+    ):
+        assert completed == (updated if done else None)
+    assert {r for r in rows(database, "todo", "due_date, due_time, priority")} == {(None, None, 0)}
     counters = "SELECT user_id, counter FROM todo_change_counter ORDER BY user_id"
     with database.engine.begin() as connection:
-        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == [(1, 0), (2, 0)]
+        # 0006 gave owner 1's three done todos their completed_at: three changes.
+        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == [(1, 3), (2, 0)]
         connection.exec_driver_sql("UPDATE todo SET version = version + 1 WHERE title = 'Todo 1'")
         connection.exec_driver_sql("DELETE FROM todo WHERE title = 'Todo 4'")
-        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == [(1, 1), (2, 1)]
+        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == [(1, 4), (2, 1)]
 
     migrate(database, "0003", down=True)
     assert schema_status(database).current == ("0003",)
