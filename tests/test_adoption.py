@@ -51,9 +51,17 @@ def models_copy(change=None, *, without: tuple[str, ...] = ()) -> sa.MetaData:
 
 # What 0002 and later added to the models: without it, a create_all makes 0001's tables.
 LATER_THAN_FIRST = {
-    "columns": ("todo.version", "todo.client_key"),
-    "indexes": ("idx_todo_user_id_client_key_unique",),
-    "tables": ("todo_change_counter",),
+    "columns": (
+        "todo.version",
+        "todo.client_key",
+        "todo.due_date",
+        "todo.due_time",
+        "todo.priority",
+        "todo.completed_at",
+    ),
+    "indexes": ("idx_todo_user_id_client_key_unique", "idx_todo_user_id_due_date"),
+    "checks": ("ck_todo_priority_range", "ck_todo_due_time_needs_date"),
+    "tables": ("todo_change_counter", "login_session", "todo_tag", "tag"),
 }
 
 
@@ -64,6 +72,9 @@ def first_revision_metadata() -> sa.MetaData:
         for name in LATER_THAN_FIRST["indexes"]:
             index = next(i for i in tables["todo"].indexes if i.name == name)
             tables["todo"].indexes.remove(index)
+        for name in LATER_THAN_FIRST["checks"]:
+            check = next(c for c in tables["todo"].constraints if c.name == name)
+            tables["todo"].constraints.remove(check)
 
     metadata = models_copy(drop_later, without=LATER_THAN_FIRST["columns"])
     for name in LATER_THAN_FIRST["tables"]:

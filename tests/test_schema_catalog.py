@@ -85,6 +85,10 @@ PG_ADDED_LATER = {
     "todo": [
         ("version", "integer", None, "NO", "1"),  # 0002: optimistic concurrency
         ("client_key", "character varying", 64, "YES", None),  # 0004: inserts safe to retry
+        ("due_date", "date", None, "YES", None),  # 0006: due dates, priorities, done times
+        ("due_time", "time without time zone", None, "YES", None),
+        ("priority", "smallint", None, "NO", "0"),
+        ("completed_at", "timestamp with time zone", None, "YES", None),
     ],
 }
 
@@ -102,10 +106,13 @@ PG_INDEXES = {
 }
 PG_INDEXES_ADDED_LATER = {
     "user": {},
-    "todo": {  # 0004
-        "idx_todo_user_id_client_key_unique": (
+    "todo": {
+        "idx_todo_user_id_client_key_unique": (  # 0004
             "CREATE UNIQUE INDEX idx_todo_user_id_client_key_unique ON public.todo "
             "USING btree (user_id, client_key)"
+        ),
+        "idx_todo_user_id_due_date": (  # 0006
+            "CREATE INDEX idx_todo_user_id_due_date ON public.todo USING btree (user_id, due_date)"
         ),
     },
 }
@@ -118,6 +125,19 @@ PG_CONSTRAINTS = {
             "todo_user_id_fkey",
             "f",
             'FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE',
+        ),
+    },
+}
+
+
+PG_CONSTRAINTS_ADDED_LATER = {
+    "user": set(),
+    "todo": {  # 0006
+        ("ck_todo_priority_range", "c", "CHECK (((priority >= 0) AND (priority <= 3)))"),
+        (
+            "ck_todo_due_time_needs_date",
+            "c",
+            "CHECK (((due_time IS NULL) OR (due_date IS NOT NULL)))",
         ),
     },
 }
@@ -168,15 +188,18 @@ def test_postgresql_indexes_are_exactly_the_specification(at, table: str) -> Non
 @postgresql_only
 @pytest.mark.parametrize("table", ["user", "todo"])
 def test_postgresql_constraints_are_exactly_the_specification(at, table: str) -> None:
-    _, database = at
+    revision, database = at
     constraints = rows(
         database,
         "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = to_regclass(quote_ident(:table))",
         table=table,
     )
-    assert set(constraints) == PG_CONSTRAINTS[table]
-    assert len(constraints) == len(PG_CONSTRAINTS[table])
+    expected = PG_CONSTRAINTS[table] | (
+        PG_CONSTRAINTS_ADDED_LATER[table] if revision == "head" else set()
+    )
+    assert set(constraints) == expected
+    assert len(constraints) == len(expected)
 
 
 @postgresql_only
@@ -204,6 +227,19 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
                 ("idx_todo_user_id_client_key_unique", "i"),  # 0004
                 ("todo_change_counter", "r"),
                 ("todo_change_counter_pkey", "i"),
+                ("login_session", "r"),  # 0005
+                ("login_session_pkey", "i"),
+                ("login_session_id_seq", "S"),
+                ("idx_login_session_user_id", "i"),
+                ("idx_login_session_token_hash_unique", "i"),
+                ("idx_todo_user_id_due_date", "i"),  # 0006
+                ("tag", "r"),
+                ("tag_pkey", "i"),
+                ("tag_id_seq", "S"),
+                ("idx_tag_user_name_unique", "i"),
+                ("todo_tag", "r"),
+                ("todo_tag_pkey", "i"),
+                ("idx_todo_tag_tag_id", "i"),
             ]
             if revision == "head"
             else []
@@ -278,6 +314,10 @@ SQLITE_ADDED_LATER = {
     "todo": [
         (7, "version", "INTEGER", 1, "1", 0),  # 0002
         (8, "client_key", "VARCHAR(64)", 0, None, 0),  # 0004
+        (9, "due_date", "DATE", 0, None, 0),  # 0006
+        (10, "due_time", "TIME", 0, None, 0),
+        (11, "priority", "SMALLINT", 1, "0", 0),
+        (12, "completed_at", "DATETIME", 0, None, 0),
     ],
 }
 
@@ -288,7 +328,10 @@ SQLITE_INDEXES = {
 }
 SQLITE_INDEXES_ADDED_LATER = {
     "user": {},
-    "todo": {"idx_todo_user_id_client_key_unique": (1, "c", 0, ["user_id", "client_key"])},
+    "todo": {
+        "idx_todo_user_id_client_key_unique": (1, "c", 0, ["user_id", "client_key"]),
+        "idx_todo_user_id_due_date": (0, "c", 0, ["user_id", "due_date"]),
+    },
 }
 
 SQLITE_NAMED_CONSTRAINTS = {
@@ -299,6 +342,13 @@ SQLITE_NAMED_CONSTRAINTS = {
     "todo": [
         "CONSTRAINT todo_user_id_fkey FOREIGN KEY(user_id) REFERENCES user (id) ON DELETE CASCADE",
         "CONSTRAINT ck_todo_title_length CHECK (length(title) <= 200)",
+    ],
+}
+SQLITE_NAMED_CONSTRAINTS_ADDED_LATER = {
+    "user": [],
+    "todo": [  # 0006, inline with their columns
+        "CONSTRAINT ck_todo_due_time_needs_date CHECK (due_time IS NULL OR due_date IS NOT NULL)",
+        "CONSTRAINT ck_todo_priority_range CHECK (priority BETWEEN 0 AND 3)",
     ],
 }
 
@@ -335,15 +385,18 @@ def test_sqlite_foreign_key(at) -> None:
 @sqlite_only
 @pytest.mark.parametrize("table", ["user", "todo"])
 def test_sqlite_named_constraints_and_autoincrement(at, table: str) -> None:
-    _, database = at
+    revision, database = at
     [(sql,)] = rows(
         database,
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :table",
         table=table,
     )
-    for constraint in SQLITE_NAMED_CONSTRAINTS[table]:
+    expected = SQLITE_NAMED_CONSTRAINTS[table] + (
+        SQLITE_NAMED_CONSTRAINTS_ADDED_LATER[table] if revision == "head" else []
+    )
+    for constraint in expected:
         assert constraint in sql
-    assert sql.count("CONSTRAINT") == len(SQLITE_NAMED_CONSTRAINTS[table])
+    assert sql.count("CONSTRAINT") == len(expected)
     # Like PostgreSQL's sequences, ids of deleted rows are never handed out again.
     assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in sql
 
@@ -369,6 +422,15 @@ def test_sqlite_file_holds_nothing_else(at) -> None:
                 ("trigger", "todo_count_insert"),
                 ("trigger", "todo_count_update"),
                 ("trigger", "todo_count_delete"),
+                ("table", "login_session"),  # 0005
+                ("index", "idx_login_session_user_id"),
+                ("index", "idx_login_session_token_hash_unique"),
+                ("index", "idx_todo_user_id_due_date"),  # 0006
+                ("table", "tag"),
+                ("index", "idx_tag_user_name_unique"),
+                ("table", "todo_tag"),
+                ("index", "sqlite_autoindex_todo_tag_1"),
+                ("index", "idx_todo_tag_tag_id"),
             ]
             if revision == "head"
             else []
@@ -385,6 +447,95 @@ def test_sqlite_change_counter_table(migrated_database: Database) -> None:
     assert rows(migrated_database, 'PRAGMA foreign_key_list("todo_change_counter")') == [
         (0, 0, "user", "user_id", "id", "NO ACTION", "CASCADE", "NONE")
     ]
+
+
+@postgresql_only
+def test_postgresql_login_session_table(migrated_database: Database) -> None:
+    columns = rows(
+        migrated_database,
+        "SELECT column_name, data_type, character_maximum_length, is_nullable, column_default "
+        "FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'login_session' ORDER BY ordinal_position",
+    )
+    assert columns == [
+        ("id", "integer", None, "NO", "nextval('login_session_id_seq'::regclass)"),
+        ("user_id", "integer", None, "NO", None),
+        ("token_hash", "character varying", 64, "NO", None),
+        ("label", "character varying", 200, "NO", None),
+        ("created_at", "timestamp with time zone", None, "NO", "now()"),
+        ("last_used_at", "timestamp with time zone", None, "NO", "now()"),
+        ("expires_at", "timestamp with time zone", None, "NO", None),
+    ]
+    constraints = rows(
+        migrated_database,
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass('login_session') ORDER BY 1",
+    )
+    assert constraints == [
+        ("login_session_pkey", "PRIMARY KEY (id)"),
+        (
+            "login_session_user_id_fkey",
+            'FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE',
+        ),
+    ]
+    indexes = rows(
+        migrated_database,
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'login_session'",
+    )
+    assert dict(indexes) == {
+        "login_session_pkey": (
+            "CREATE UNIQUE INDEX login_session_pkey ON public.login_session USING btree (id)"
+        ),
+        "idx_login_session_user_id": (
+            "CREATE INDEX idx_login_session_user_id ON public.login_session USING btree (user_id)"
+        ),
+        "idx_login_session_token_hash_unique": (
+            "CREATE UNIQUE INDEX idx_login_session_token_hash_unique ON public.login_session "
+            "USING btree (token_hash)"
+        ),
+    }
+
+
+@sqlite_only
+def test_sqlite_login_session_table(migrated_database: Database) -> None:
+    assert rows(migrated_database, 'PRAGMA table_info("login_session")') == [
+        (0, "id", "INTEGER", 1, None, 1),
+        (1, "user_id", "INTEGER", 1, None, 0),
+        (2, "token_hash", "VARCHAR(64)", 1, None, 0),
+        (3, "label", "VARCHAR(200)", 1, None, 0),
+        (4, "created_at", "DATETIME", 1, "CURRENT_TIMESTAMP", 0),
+        (5, "last_used_at", "DATETIME", 1, "CURRENT_TIMESTAMP", 0),
+        (6, "expires_at", "DATETIME", 1, None, 0),
+    ]
+    assert rows(migrated_database, 'PRAGMA foreign_key_list("login_session")') == [
+        (0, 0, "user", "user_id", "id", "NO ACTION", "CASCADE", "NONE")
+    ]
+    [(sql,)] = rows(migrated_database, "SELECT sql FROM sqlite_master WHERE name = 'login_session'")
+    for constraint in (
+        "CONSTRAINT login_session_user_id_fkey FOREIGN KEY(user_id) REFERENCES user (id) "
+        "ON DELETE CASCADE",
+        "CONSTRAINT ck_login_session_token_hash_length CHECK (length(token_hash) <= 64)",
+        "CONSTRAINT ck_login_session_label_length CHECK (length(label) <= 200)",
+    ):
+        assert constraint in sql
+    assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in sql
+
+
+def test_deleting_a_user_removes_their_login_sessions(database: Database) -> None:
+    _fresh_connections(database)
+    doomed = _user_with_todos(database, "doomed@example.com", 1)
+    kept = _user_with_todos(database, "kept@example.com", 1)
+    with database.engine.begin() as connection:
+        for owner, digest in ((doomed, "a" * 64), (kept, "b" * 64)):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO login_session (user_id, token_hash, label, expires_at) "
+                    "VALUES (:owner, :digest, 'laptop', CURRENT_TIMESTAMP)"
+                ),
+                {"owner": owner, "digest": digest},
+            )
+        connection.execute(sa.text('DELETE FROM "user" WHERE id = :id'), {"id": doomed})
+    assert rows(database, "SELECT user_id FROM login_session") == [(kept,)]
 
 
 def test_app_connections_are_configured_also_after_a_migration(databases) -> None:

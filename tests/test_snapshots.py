@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlmodel import SQLModel
 from textual import events
@@ -25,10 +26,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.pilot import FIXED_NOW, fill, log_in, make_app, settle
-from todo_tui import auth, todos
+from todo_tui import auth, sessions, todos, tokens
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.models import Todo
+from todo_tui.models import Todo, User
+from todo_tui.records import TodoDraft, UserRecord
 from todo_tui.schema import alembic_config, migration_connection, upgrade_to_head
 
 SIZE = (100, 30)
@@ -84,6 +86,14 @@ def fixed_database(name: str) -> Database:
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     return tmp_path / "config"
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Token files of a test's own: the databases' paths are the same in every test, so a
+    log in kept by one would otherwise be resumed (or found ended) by the next."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(sessions, "device_label", lambda: "alice on laptop")
 
 
 @pytest.fixture
@@ -245,6 +255,14 @@ class TestLoginScreen:
         )
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
+    def test_saved_log_in_ended(self, snap_compare, seeded, config_dir):
+        """A token file whose session was ended elsewhere: one sentence, and the email of
+        the last log in filled in, the focus on the password."""
+        tokens.save(seeded.settings.database, sessions.new_token())
+        tokens.remember_email(config_dir, seeded.settings.database, "alice@example.com")
+        run_before = steps(settle, no_blink)
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
 
 class TestRegisterScreen:
     def test_validation_messages(self, snap_compare, seeded, config_dir):
@@ -289,6 +307,53 @@ class TestTodoListScreen:
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
+class TestAccountDialogs:
+    def test_sessions(self, snap_compare, seeded, config_dir):
+        with seeded.session() as session:
+            alice = session.exec(sa.select(User.id)).scalar_one()
+        owner = UserRecord(id=alice, email="alice@example.com")
+        others = (
+            ("alice on desktop", timedelta(hours=3)),
+            ("[b]not[/b] markup", timedelta(days=12)),
+        )
+        for label, age in others:
+            seeded.run(
+                lambda s, label=label, age=age: sessions.create(
+                    s, user=owner, label=label, now=FIXED_NOW - age
+                )
+            )
+
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.app.screen.run_action("sessions")
+            await settle(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_change_password(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.app.screen.run_action("change_password")
+            await settle(pilot)
+            await fill(pilot, "#current", PASSWORD)
+            await fill(pilot, "#new", "a new password")
+            await fill(pilot, "#confirm", "a new passwrd")
+            await pilot.press("enter")
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_delete_account(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.app.screen.run_action("delete_account")
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
 class TestTodoForm:
     def test_pasted_title_cut_to_the_limit(self, snap_compare, seeded, config_dir):
         def notes(pilot) -> None:
@@ -303,6 +368,82 @@ class TestTodoForm:
 
         run_before = steps(logged_in, press("down", "e"), settle, cursor_home, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.fixture
+def dated() -> Database:
+    """Todos with due dates around FIXED_NOW (Saturday 14 March 2026), priorities and tags."""
+    database = fixed_database("dated")
+    upgrade_to_head(database)
+    today = FIXED_NOW.date()
+    rows = [  # title, due (days from today, time), priority, tags, done
+        ("File the tax return", (-3, None), "high", "money admin", False),
+        ("Dentist", (0, "16:30"), "", "health", False),
+        ("Water the plants", (0, None), "low", "home", False),
+        ("Call the bank about the [red]card[/]", (1, None), "medium", "money", False),
+        ("Book train tickets", (5, None), "", "travel", False),
+        ("Renew the passport", (40, None), "medium", "travel admin", False),
+        ("Read the novel club book", None, "", "", False),
+        ("Pay the electricity bill", (-1, None), "high", "money home", True),
+    ]
+    with database.session() as session:
+        user = auth.register(session, email="alice@example.com", password=PASSWORD, rounds=4)
+        for n, (title, due, priority, tags, done) in enumerate(rows):
+            when = ""
+            if due is not None:
+                when = (today + timedelta(days=due[0])).isoformat() + (
+                    f" {due[1]}" if due[1] else ""
+                )
+            draft = TodoDraft(title=title, due=when, priority=priority, tags=tags)
+            added = todos.add_todo(session, owner_id=user.id, draft=draft)
+            if done:
+                todos.set_completed(
+                    session, owner_id=user.id, todo_id=added.id, version=1, completed=True
+                )
+            session.exec(
+                sa.update(Todo)
+                .where(Todo.id == added.id)
+                .values(
+                    created_at=FIXED_NOW - timedelta(hours=n + 1),
+                    updated_at=FIXED_NOW - timedelta(minutes=n + 1),
+                )
+            )
+            session.commit()
+    yield database
+    database.dispose()
+
+
+class TestDueDates:
+    def test_list(self, snap_compare, dated, config_dir):
+        assert snap_compare(app_for(dated, config_dir), terminal_size=SIZE, run_before=logged_in)
+
+    def test_list_narrow(self, snap_compare, dated, config_dir):
+        assert snap_compare(
+            app_for(dated, config_dir), terminal_size=(60, 20), run_before=logged_in
+        )
+
+    def test_quick_add_preview(self, snap_compare, dated, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            await fill(pilot, "#title", "Pay rent due:tomorrow@9am #home !high")
+            await fill(pilot, "#due", "next fri")
+            pilot.app.screen.query_one("#title", Input).focus()
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(dated, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_edit_with_every_field(self, snap_compare, dated, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            pilot.app.screen.query_one("#title", Input).cursor_position = 0
+            no_blink(pilot)
+
+        assert snap_compare(app_for(dated, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
 class TestConfirmDialog:

@@ -86,7 +86,7 @@ def test_a_toggle_shown_before_its_answer_is_what_the_database_returns(
         version=todo.version,
         completed=True,
     )
-    assert replace(shown, updated_at=done.updated_at) == done
+    assert replace(shown, updated_at=done.updated_at, completed_at=done.completed_at) == done
 
 
 def test_list_is_in_id_order_and_only_the_owners(database: Database, alice: int, bob: int) -> None:

@@ -22,6 +22,9 @@ GROUPS = {
     "confirm": "Question",
     "login": "Log in",
     "register": "Create account",
+    "sessions": "Sessions",
+    "password": "Change password",
+    "delete_account": "Delete account",
     "startup": "Start",
     "schema": "Upgrade",
     "details": "Details panel",
@@ -131,7 +134,7 @@ LIST = [
         "cycle_sort",
         "Sort",
         id="list.sort",
-        tooltip="Sort by newest, oldest, title or updated",
+        tooltip="Sort by due date, priority, newest, oldest, title or updated",
     ),
     Binding(
         "C",
@@ -157,7 +160,14 @@ LIST = [
         id="list.reload",
         tooltip="Reload the list from the database",
     ),
-    Binding("ctrl+l", "log_out", "Log out", show=False, id="list.log_out", tooltip="Log out"),
+    Binding(
+        "ctrl+l",
+        "log_out",
+        "Log out",
+        show=False,
+        id="list.log_out",
+        tooltip="Log out (ends this computer's session, removes its token file)",
+    ),
     Binding("q", "app.quit", "Quit", show=False, id="list.quit", tooltip="Quit todo-tui"),
     Binding(
         "escape",
@@ -215,6 +225,19 @@ HELP = [
 
 DETAILS = [Binding("escape,i,q", "close", "Close", id="details.close", tooltip="Close the panel")]
 
+SESSIONS = [
+    Binding(
+        "d,delete", "revoke", "Revoke", id="sessions.revoke", tooltip="Revoke the selected session"
+    ),
+    Binding("escape", "close", "Close", id="sessions.close", tooltip="Close the list of sessions"),
+]
+PASSWORD = [
+    Binding("escape", "cancel", "Cancel", id="password.cancel", tooltip="Keep the password")
+]
+DELETE_ACCOUNT = [
+    Binding("escape", "cancel", "Cancel", id="delete_account.cancel", tooltip="Keep the account"),
+]
+
 BY_GROUP: dict[str, list[Binding]] = {
     "list": LIST_TABLE + LIST,
     "form": FORM,
@@ -222,6 +245,9 @@ BY_GROUP: dict[str, list[Binding]] = {
     "confirm": CONFIRM,
     "login": LOGIN,
     "register": REGISTER,
+    "sessions": SESSIONS,
+    "password": PASSWORD,
+    "delete_account": DELETE_ACCOUNT,
     "startup": STARTUP,
     "schema": SCHEMA,
     "details": DETAILS,

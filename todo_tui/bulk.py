@@ -9,6 +9,7 @@ the missing todos up. Safe to retry like the single-todo writes in todos.py.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from todo_tui import todos
+from todo_tui.faults import DatabaseFault
 from todo_tui.history import Change
 from todo_tui.models import Todo
 from todo_tui.records import TodoDraft, TodoRecord
@@ -28,10 +30,10 @@ class Applied:
 
 
 def content_fields() -> tuple[str, ...]:
-    """What an undo puts back of a todo that still exists: what a user edits, and whether
-    it is done (ids, times and versions are the database's)."""
-    editable = tuple(name for name in TodoDraft.names() if hasattr(Todo, name))
-    return (*editable, "is_completed")
+    """What an undo puts back of a todo that still exists: its columns but the ones the
+    database keeps (id, times, version). Tags are not among them: see the README."""
+    kept = {"id", "created_at", "updated_at", "completed_at", "version"}
+    return tuple(name for name in todos.TODO_FIELDS if name not in kept)
 
 
 def _content(record: TodoRecord) -> tuple:
@@ -49,7 +51,7 @@ def _differences(change: Change) -> tuple[tuple[str, object], ...]:
 
 def _rows(session: Session, statement) -> list[TodoRecord]:
     rows = session.exec(statement.returning(*todos.COLUMNS)).all()
-    return [TodoRecord(**row._mapping) for row in rows]
+    return [todos._record(row) for row in rows]
 
 
 def _at_versions(owner_id: int, changes: Iterable[Change]):
@@ -66,10 +68,17 @@ def apply(session: Session, *, owner_id: int, changes: Iterable[Change]) -> Appl
     if deletes:
         statement = sa.delete(Todo).where(_at_versions(owner_id, deletes))
         landed.update({record.id: None for record in _rows(session, statement)})
-    if restores:
-        values = [_restored_values(owner_id, c.target) for c in restores if c.target]
+    # Untagged todos come back in one INSERT; a tagged one with its tags, one by one.
+    untagged = [c.target for c in restores if c.target is not None and not c.target.tags]
+    if untagged:
+        values = [_restored_values(owner_id, todo) for todo in untagged]
         statement = todos._insert_once(session, values, key=(Todo.id,))
         landed.update({record.id: record for record in _rows(session, statement)})
+    for change in restores:
+        if change.target is not None and change.target.tags:
+            with contextlib.suppress(DatabaseFault):  # the id is taken: a conflict below
+                record = todos.restore_todo(session, owner_id=owner_id, todo=change.target)
+                landed[record.id] = record
     # One UPDATE for the changes that set the same values: marking 500 todos done is one.
     by_values: dict[tuple, list[Change]] = {}
     for change in updates:
@@ -80,6 +89,7 @@ def apply(session: Session, *, owner_id: int, changes: Iterable[Change]) -> Appl
             .where(_at_versions(owner_id, group))
             .values(
                 **dict(values),
+                **_completed_at(dict(values)),
                 version=todos.next_version(Todo.version),
                 updated_at=sa.func.now(),
             )
@@ -99,11 +109,18 @@ def apply(session: Session, *, owner_id: int, changes: Iterable[Change]) -> Appl
     return applied
 
 
+def _completed_at(values: dict) -> dict:
+    """Marked done: done now; open again: not done at any time."""
+    if "is_completed" not in values:
+        return {}
+    return {"completed_at": sa.func.now() if values["is_completed"] else None}
+
+
 def _restored_values(owner_id: int, todo: TodoRecord) -> dict:
     restored = replace(
         todo, **TodoDraft.of(todo).stored(), version=todos.next_version(todo.version)
     )
-    return {name: getattr(restored, name) for name in todos.RECORD_FIELDS} | {"user_id": owner_id}
+    return {name: getattr(restored, name) for name in todos.TODO_FIELDS} | {"user_id": owner_id}
 
 
 def _current(session: Session, owner_id: int, todo_ids: list[int]) -> dict[int, TodoRecord]:

@@ -5,13 +5,13 @@ SQLModel resolves relationship annotations at runtime: no `from __future__ impor
 and `Optional["User"]` rather than `"User | None"`.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from todo_tui.validation import EMAIL_MAX, TITLE_MAX
+from todo_tui.validation import EMAIL_MAX, TAG_NAME_MAX, TITLE_MAX
 
 # The names PostgreSQL itself would choose, so the catalog matches the specification.
 NAMING_CONVENTION = {
@@ -25,6 +25,8 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 PASSWORD_HASH_MAX = 255
 CLIENT_KEY_MAX = 64
+TOKEN_HASH_LENGTH = 64  # sha256, in hex
+SESSION_LABEL_MAX = 200
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -90,7 +92,10 @@ class Todo(SQLModel, table=True):
     __table_args__ = (
         sa.Index("idx_todo_user_id", "user_id"),
         sa.Index("idx_todo_user_id_client_key_unique", "user_id", "client_key", unique=True),
+        sa.Index("idx_todo_user_id_due_date", "user_id", "due_date"),
         _length_check("title", TITLE_MAX),
+        sa.CheckConstraint("priority BETWEEN 0 AND 3", name="priority_range"),
+        sa.CheckConstraint("due_time IS NULL OR due_date IS NOT NULL", name="due_time_needs_date"),
         {"sqlite_autoincrement": True},
     )
 
@@ -107,8 +112,51 @@ class Todo(SQLModel, table=True):
     )
     # Made by the client for each new todo: a retried insert finds its first attempt.
     client_key: str | None = Field(default=None, max_length=CLIENT_KEY_MAX)
+    # Floating, as iCalendar's DUE;VALUE=DATE: a calendar date and a wall-clock time.
+    due_date: date | None = Field(default=None)
+    due_time: time | None = Field(default=None)
+    # 0 none, 1 low, 2 medium, 3 high.
+    priority: int = Field(
+        default=0, sa_type=sa.SmallInteger, sa_column_kwargs={"server_default": sa.text("0")}
+    )
+    # Set when the todo is marked done, cleared when it is reopened.
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     owner: Optional["User"] = Relationship(back_populates="todos")
+
+
+class Tag(SQLModel, table=True):
+    """A user's tag; its name is unique per user whatever its case."""
+
+    __tablename__ = "tag"
+    __table_args__ = (
+        sa.Index("idx_tag_user_name_unique", "user_id", sa.text("lower(name)"), unique=True),
+        _length_check("name", TAG_NAME_MAX),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    name: str = Field(max_length=TAG_NAME_MAX)
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+
+
+class TodoTag(SQLModel, table=True):
+    __tablename__ = "todo_tag"
+    __table_args__ = (sa.Index("idx_todo_tag_tag_id", "tag_id"),)
+
+    todo_id: int = Field(
+        foreign_key="todo.id",
+        ondelete="CASCADE",
+        primary_key=True,
+        sa_column_kwargs={"autoincrement": False},
+    )
+    tag_id: int = Field(
+        foreign_key="tag.id",
+        ondelete="CASCADE",
+        primary_key=True,
+        sa_column_kwargs={"autoincrement": False},
+    )
 
 
 class TodoChangeCounter(SQLModel, table=True):
@@ -126,3 +174,25 @@ class TodoChangeCounter(SQLModel, table=True):
     counter: int = Field(
         default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": sa.text("0")}
     )
+
+
+class LoginSession(SQLModel, table=True):
+    """A log in kept on one device (migration 0005): only the sha256 of its token is stored,
+    so a reader of the table cannot log in with what it holds."""
+
+    __tablename__ = "login_session"
+    __table_args__ = (
+        sa.Index("idx_login_session_user_id", "user_id"),
+        sa.Index("idx_login_session_token_hash_unique", "token_hash", unique=True),
+        _length_check("token_hash", TOKEN_HASH_LENGTH),
+        _length_check("label", SESSION_LABEL_MAX),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=TOKEN_HASH_LENGTH)
+    label: str = Field(max_length=SESSION_LABEL_MAX)
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+    last_used_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))

@@ -67,10 +67,12 @@ def tags_of(record: object) -> tuple[str, ...]:
 
 
 def haystack(record: object) -> str:
-    """What a query's words are looked for in: the title and the description, folded."""
+    """What a query's words are looked for in: the title, the description and the tags
+    (as `#name`, so `home` finds a todo tagged home), folded."""
     title = getattr(record, "title", "")
     description = getattr(record, "description", None) or ""
-    return f"{fold(title)}\0{fold(description)}"
+    tags = " ".join(f"#{tag}" for tag in tags_of(record))
+    return f"{fold(title)}\0{fold(description)}\0{fold(tags)}"
 
 
 def folded_tags(record: object) -> frozenset[str]:

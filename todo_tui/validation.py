@@ -10,6 +10,8 @@ from todo_tui.faults import InvalidInput
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 EMAIL_MAX = 255
+TAG_NAME_MAX = 50
+TAGS_MAX = 20  # tags on one todo
 PASSWORD_MIN = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt 5 raises beyond this
 
@@ -82,6 +84,47 @@ def clean_description(raw: str | None) -> str | None:
             f"The description is {len(raw):,} characters long; the limit is {DESCRIPTION_MAX:,}.",
         )
     return raw
+
+
+# What separates words around a tag (and, in the database's aggregate, tag names).
+TAG_FORBIDDEN = frozenset("#,")
+
+
+def tag_problem(name: str) -> str | None:
+    """Why `name` (already trimmed) cannot be a tag; None when it can."""
+    if not name:
+        return "A tag needs a name."
+    if any(ch.isspace() for ch in name) or is_blank(name):
+        return f"The tag {name!r} cannot contain spaces."
+    if has_control_characters(name) or not _storable(name):
+        return "A tag cannot contain control characters."
+    if any(ch in TAG_FORBIDDEN for ch in name):
+        return f"The tag {name!r} cannot contain '#' or ','."
+    if len(name) > TAG_NAME_MAX:
+        return f"A tag is {len(name)} characters long; the limit is {TAG_NAME_MAX}."
+    return None
+
+
+def tag_key(name: str) -> str:
+    """What makes two tag names the same tag (and orders them): their case-folded form."""
+    return name.casefold()
+
+
+def clean_tags(names) -> tuple[str, ...]:
+    """`names` (an iterable, or a string of names separated by spaces or commas, each with or
+    without its '#') as stored: each checked, the first spelling of each kept, sorted
+    case-insensitively. InvalidInput when one cannot be a tag."""
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    kept: dict[str, str] = {}
+    for raw in names:
+        name = raw.strip().removeprefix("#")
+        if problem := tag_problem(name):
+            raise InvalidInput("tags", problem)
+        kept.setdefault(name.lower(), name)
+    if len(kept) > TAGS_MAX:
+        raise InvalidInput("tags", f"A todo can have at most {TAGS_MAX} tags.")
+    return tuple(sorted(kept.values(), key=tag_key))
 
 
 def normalize_email(raw: str) -> str:

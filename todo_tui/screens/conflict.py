@@ -17,9 +17,14 @@ TAKE_THEIRS = "theirs"
 
 
 def describe(draft: TodoDraft, done: bool | None = None) -> str:
+    """Every field of `draft`, one to a line: what the two sides are compared by."""
     state = "" if done is None else ("[done] " if done else "[not done] ")
     description = excerpt(draft.description) if draft.description else "(no description)"
-    return f"{state}{excerpt(draft.title)}\n{description}"
+    tags = " ".join(f"#{name}" for name in draft.tags.split()) or "none"
+    return (
+        f"{state}{excerpt(draft.title)}\n{description}\n"
+        f"Due: {draft.due or 'none'}\nPriority: {draft.priority or 'none'}\nTags: {tags}"
+    )
 
 
 class ConflictDialog(ModalScreen[str | None]):

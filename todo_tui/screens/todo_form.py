@@ -1,20 +1,35 @@
-"""Add or edit a todo: title with a live counter, optional multi-line description."""
+"""Add or edit a todo: title with a live counter (a new todo's title takes the quick-add
+syntax, with a line saying how it is read), optional multi-line description, due date in
+words with the date it resolves to, priority, and tags completed from the user's own."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.suggester import Suggester
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from todo_tui import bindings, todos
+from todo_tui.dates import (
+    NEEDS_PARSER,
+    DateUnreadable,
+    Due,
+    long_date,
+    read_due,
+    read_fast,
+)
 from todo_tui.drafts import Draft
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
+from todo_tui.quickadd import PRIORITY_NAMES, QuickAdd, split_quick_add
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
@@ -27,6 +42,8 @@ from todo_tui.widgets.dialog import DialogBody
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
 
+log = logging.getLogger(__name__)
+
 # Failures after which a save that was sent may have landed: the form asks the database.
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
@@ -35,8 +52,34 @@ RECONCILE_TRIES = 30
 Sent = tuple[TodoRecord | None, int, TodoDraft]
 
 
-def _value(field: Input | TextArea) -> str:
-    return field.text if isinstance(field, TextArea) else field.value
+def _value(field: Input | TextArea | Select) -> str:
+    if isinstance(field, TextArea):
+        return field.text
+    if isinstance(field, Select):
+        return "" if field.value is Select.NULL else str(field.value)
+    return field.value
+
+
+PRIORITY_CHOICES = [("none", ""), ("low", "low"), ("medium", "medium"), ("high", "high")]
+
+
+class TagSuggester(Suggester):
+    """Completes the last word of the Tags field from the user's tags (case-insensitive)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, _, last = value.rpartition(" ")
+        word = last.removeprefix("#")
+        if not word:
+            return None
+        taken = {name.lower() for name in head.split()}
+        for name in self.names:
+            if name.lower().startswith(word.lower()) and name.lower() not in taken:
+                return f"{head} {last[: len(last) - len(word)]}{name}".lstrip()
+        return None
 
 
 class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
@@ -55,10 +98,17 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     app: TodoApp
 
     def __init__(
-        self, user: UserRecord, todo: TodoRecord | None = None, *, text: Draft | None = None
+        self,
+        user: UserRecord,
+        todo: TodoRecord | None = None,
+        *,
+        text: Draft | None = None,
+        tags: Iterable[str] = (),
     ) -> None:
-        """`text`: a kept draft to start from instead of the todo's own text."""
+        """`text`: a kept draft to start from instead of the todo's own text; `tags`: the
+        user's tags, for completion."""
         super().__init__()
+        self._tags = list(tags)
         self.user = user
         self.todo = todo
         self._text = text
@@ -67,10 +117,38 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         # the database until it knows.
         self._unknown: Sent | None = None
         self._reconcile_tries = 0
+        self._save_when_read = False  # saved while dateparser was still reading the due
 
     def _typed(self) -> TodoDraft:
         """What the form holds now: each field of the draft from the widget of its name."""
         return TodoDraft(**{name: _value(self.query_one(f"#{name}")) for name in TodoDraft.names()})
+
+    def _today(self) -> date:
+        return self.app.clock().astimezone().date()
+
+    def _quick(self) -> QuickAdd | None:
+        """A new todo's title read as quick add; None when editing (a title is a title)."""
+        if self.todo is not None:
+            return None
+        return split_quick_add(self.query_one("#title", Input).value)
+
+    def _to_save(self) -> TodoDraft:
+        """What a save sends: the fields, with what the quick-add title sets over them, and
+        due words the form has read as the date they name (nothing left to parse)."""
+        typed = self._typed()
+        quick = self._quick()
+        if quick is not None:
+            typed = TodoDraft(
+                title=quick.title,
+                description=typed.description,
+                due=quick.due_text or typed.due,
+                priority=PRIORITY_NAMES[quick.priority] if quick.priority else typed.priority,
+                tags=" ".join([*typed.tags.split(), *quick.tags]),
+            )
+        due = self._read(typed.due)
+        if isinstance(due, Due):
+            typed = TodoDraft(**{**_fields(typed), "due": due.iso()})
+        return typed
 
     def draft(self) -> Draft | None:
         """What the form holds, when it differs from what is saved (for keeping at exit)."""
@@ -86,6 +164,10 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         # A restored draft, or the todo's own text.
         start = self._text.text if self._text is not None else TodoDraft.of(todo)
         title, description = start.title, start.description
+        self._suggester = TagSuggester(self._tags)
+        # Due words read so far (text -> Due, None or the sentence why not): the fast path
+        # on this thread, the rest by dateparser in a worker.
+        self._readings: dict[str, Due | str | None] = {}
         with Vertical(id="todo-form", classes="dialog"):
             with DialogBody(classes="dialog-body", keys_scroll=False):
                 yield Static("Edit todo" if todo else "New todo", classes="form-title")
@@ -100,6 +182,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                     select_on_focus=False,
                     max_length=TITLE_MAX,
                 )
+                yield Static("", id="quick-preview", classes="form-note", markup=False)
                 yield Static("", id="title-error", classes="field-error", markup=False)
                 yield Label("Description (optional)")
                 yield CappedTextArea(
@@ -110,6 +193,39 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                 )
                 yield Static("", id="description-note", classes="form-note", markup=False)
                 yield Static("", id="description-error", classes="field-error", markup=False)
+                with Horizontal(id="due-row"):
+                    with Vertical(id="due-column"):
+                        yield Label("Due (in words)")
+                        yield Input(
+                            start.due,
+                            id="due",
+                            placeholder="fri, tomorrow 9am, 24 dec",
+                            select_on_focus=False,
+                        )
+                        yield Static("", id="due-preview", classes="form-note", markup=False)
+                        yield Static("", id="due-error", classes="field-error", markup=False)
+                    with Vertical(id="priority-column"):
+                        yield Label("Priority")
+                        yield Select(
+                            PRIORITY_CHOICES,
+                            # A kept draft's file may hold anything: only a choice is shown.
+                            value=start.priority
+                            if start.priority in dict(PRIORITY_CHOICES).values()
+                            else "",
+                            allow_blank=False,
+                            id="priority",
+                        )
+                        yield Static("", id="priority-error", classes="field-error", markup=False)
+                    with Vertical(id="tags-column"):
+                        yield Label("Tags")
+                        yield Input(
+                            start.tags,
+                            id="tags",
+                            placeholder="home work",
+                            suggester=self._suggester,
+                            select_on_focus=False,
+                        )
+                        yield Static("", id="tags-error", classes="field-error", markup=False)
             with Horizontal(id="form-buttons", classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -118,6 +234,8 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         show_errors(self, {})
         self.query_one("#description-note", Static).display = False
         self._count(self.query_one("#title", Input).value)
+        self._preview_title()
+        self._preview_due()
         # Not scrolled to the centre (what focus does): the heading and counter stay in sight.
         self.query_one("#title", Input).focus(scroll_visible=False)
 
@@ -127,6 +245,88 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         error = self.query_one("#title-error", Static)
         if error.display and title_problem(event.value) is None:
             error.display = False  # fixed (typed or pasted): the complaint goes
+
+    @on(Input.Changed, "#title")
+    def _title_read(self) -> None:
+        self._preview_title()
+
+    @on(Input.Changed, "#due")
+    def _due_changed(self) -> None:
+        self.query_one("#due-error", Static).display = False
+        self._preview_due()
+
+    def _read(self, text: str) -> Due | str | object | None:
+        """What the due words `text` name, as far as known on this thread: a Due, None (no
+        words), the sentence why they name no date, or NEEDS_PARSER (a worker is asked)."""
+        text = text.strip()
+        if text in self._readings:
+            return self._readings[text]
+        try:
+            reading = read_fast(text, self._today())
+        except DateUnreadable as unreadable:
+            reading = str(unreadable)
+        if reading is NEEDS_PARSER:
+            self._read_slowly(text, self._today())  # once per text: its answer replaces this
+        self._readings[text] = reading
+        return reading
+
+    @work(thread=True, exit_on_error=False, group="dates")
+    def _read_slowly(self, text: str, today: date) -> None:
+        try:
+            reading: Due | str | None = read_due(text, today)
+        except DateUnreadable as unreadable:
+            reading = str(unreadable)
+        except Exception:  # the parser's own failure: one sentence, never a traceback
+            log.exception("reading a due date failed")
+            reading = f"{text!r} could not be read as a date."
+        self.app.on_ui(self._slowly_read, text, reading)
+
+    def _slowly_read(self, text: str, reading: Due | str | None) -> None:
+        self._readings[text] = reading
+        if not self.is_attached:
+            return
+        self._preview_title()
+        self._preview_due()
+        if self._save_when_read:
+            self._save_when_read = False
+            self.action_save()
+
+    def _say(self, reading, *, none: str = "") -> str:
+        if reading is NEEDS_PARSER:
+            return "→ reading…"
+        if isinstance(reading, Due):
+            return f"→ {long_date(reading, self._today())}"
+        return none if reading is None else reading
+
+    def _preview_due(self) -> None:
+        preview = self.query_one("#due-preview", Static)
+        reading = self._read(self.query_one("#due", Input).value)
+        preview.update(self._say(reading))
+        preview.set_class(isinstance(reading, str), "-unreadable")
+        preview.display = reading is not None
+
+    def _preview_title(self) -> None:
+        preview = self.query_one("#quick-preview", Static)
+        quick = self._quick()
+        raw = self.query_one("#title", Input).value
+        tokens = quick and (quick.tags or quick.priority or quick.due_text or quick.problems)
+        if not (tokens or (quick is not None and "\\" in raw)):
+            preview.display = False  # nothing in it but a title
+            return
+        today = self._today()
+        reading = self._read(quick.due_text) if quick.due_text else None
+        problems = list(quick.problems)
+        if isinstance(reading, str):
+            problems.append(reading)
+        due = reading if isinstance(reading, Due) else None
+        text = QuickAdd(quick.title, quick.tags, quick.priority, quick.due_text, due).describe(
+            today
+        )
+        if reading is NEEDS_PARSER:
+            text += " · due …"
+        preview.update("→ " + text + "".join(f"\n{p}" for p in problems))
+        preview.set_class(bool(problems), "-unreadable")
+        preview.display = True
 
     @on(PasteChanged, "#title")
     def _title_paste_changed(self, event: PasteChanged) -> None:
@@ -156,15 +356,28 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         if self.has_class("-busy"):
             return
         title = self.query_one("#title", Input).value
-        if problem := title_problem(title):
+        quick = self._quick()
+        if problem := title_problem(title if quick is None else quick.title):
             show_errors(self, {"title": problem})
             self.query_one("#title", Input).focus(scroll_visible=False)
+            return
+        if quick is not None and quick.problems:
+            show_errors(self, {"title": quick.problems[0]})
+            return
+        draft = self._to_save()
+        due = self._read(draft.due)
+        if due is NEEDS_PARSER:
+            self._save_when_read = True  # the reading on its way saves when it comes
+            return
+        if isinstance(due, str):
+            field = "title" if quick is not None and quick.due_text else "due"
+            show_errors(self, {field: due})
             return
         self._save(version=self.todo.version if self.todo else 0)
 
     def _save(self, *, version: int) -> None:
         """Save what the form holds now, as an edit of `version` (or a new todo)."""
-        self._send(self._typed(), self.todo, self.client_key, version=version)
+        self._send(self._to_save(), self.todo, self.client_key, version=version)
         self._unknown = None
         show_errors(self, {})
         self.set_class(True, "-busy")
@@ -184,7 +397,13 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             if todo is None:
                 return todos.add_todo(session, owner_id=owner_id, draft=draft, client_key=key)
             return todos.update_todo(
-                session, owner_id=owner_id, todo_id=todo.id, version=version, draft=draft
+                session,
+                owner_id=owner_id,
+                todo_id=todo.id,
+                version=version,
+                draft=draft,
+                # The tags at `version`, when known: unchanged, they cost no statement.
+                seen_tags=todo.tags if version == todo.version else None,
             )
 
         try:
@@ -203,7 +422,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
 
     def _holds(self, record: TodoRecord) -> bool:
         """Whether `record` holds what the form holds, as stored."""
-        return self._typed().saved_in(record)
+        return self._to_save().saved_in(record, self._today())
 
     # -- a save whose outcome is unknown ---------------------------------------------------
 
@@ -288,7 +507,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             self._outcome_unknown(failure, sent)
         elif isinstance(failure, TodoConflict):
             self.app.push_screen(
-                ConflictDialog(self._typed(), failure.current),
+                ConflictDialog(self._to_save(), failure.current),
                 lambda choice: self._resolved(choice, failure.current),
             )
         elif isinstance(failure, TodoNotFound) and self.todo is not None:
@@ -340,3 +559,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             ),
             answered,
         )
+
+
+def _fields(draft: TodoDraft) -> dict[str, str]:
+    return {name: getattr(draft, name) for name in TodoDraft.names()}

@@ -18,8 +18,9 @@ from textual.widgets import Footer, Header, Input, Static
 from todo_tui import bindings, drafts, history, preferences, reconcile, todos, views
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
-from todo_tui.messages import LoggedOut, ReportsWorkFailures
+from todo_tui.messages import ReportsWorkFailures
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
+from todo_tui.screens.account import AccountActions
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.details_panel import DetailsPanel
 from todo_tui.screens.list_changes import MarksAndHistory
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 WIDE = 100  # columns from which the details pane shows beside the list
 SORT_NAMES = {
+    "due": "due date",
+    "priority": "priority",
     "newest": "newest",
     "oldest": "oldest",
     "title": "title",
@@ -41,7 +44,7 @@ SORT_NAMES = {
 }
 
 
-class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
+class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Screen[None]):
     BINDINGS = bindings.LIST
     PALETTE_BINDINGS = [b for b in BINDINGS if b.action not in {"close", "app.quit"}]
 
@@ -86,6 +89,7 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
         self.table.focus()
         self.action_reload()
         self._start_feed()
+        self._follow_session()
 
     # -- preferences: remembered per account on this computer ------------------------------
 
@@ -167,7 +171,7 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
             todo = self.table.get(draft.todo_id) if draft.todo_id is not None else None
             if todo is not None and draft.version is not None:
                 todo = replace(todo, version=draft.version)  # changed since: a conflict
-            form = TodoForm(self.user, todo, text=draft)
+            form = TodoForm(self.user, todo, text=draft, tags=self._tag_names())
             self.app.push_screen(form, self._edited_as(todo) if todo else self._added)
 
         text = draft.text
@@ -263,6 +267,10 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
     def _stopped(self) -> DatabaseFault | None:
         return self.app.database.stopped if self.app.database is not None else None
 
+    def _tag_names(self) -> list[str]:
+        """The user's tags, from the todos the list holds: what the form completes from."""
+        return self.table.tag_names()
+
     def _refresh_status(self) -> None:
         table = self.table
         shown = table.visible_count
@@ -336,11 +344,12 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def action_add(self) -> None:
-        self.app.push_screen(TodoForm(self.user), self._added)
+        self.app.push_screen(TodoForm(self.user, tags=self._tag_names()), self._added)
 
     def action_edit(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
-            self.app.push_screen(TodoForm(self.user, todo), self._edited_as(todo))
+            form = TodoForm(self.user, todo, tags=self._tag_names())
+            self.app.push_screen(form, self._edited_as(todo))
 
     def action_toggle_done(self) -> None:
         if marked := self._marked_todos():
@@ -494,6 +503,3 @@ class TodoListScreen(MarksAndHistory, ReportsWorkFailures, Screen[None]):
             self.table.clear_marks()
         self._refresh_status()
         self.refresh_bindings()
-
-    def action_log_out(self) -> None:
-        self.post_message(LoggedOut())
