@@ -63,7 +63,7 @@ async def test_letters_typed_in_the_search_run_no_key(database, tmp_path):
         app = pilot.app
         assert type(app.screen).__name__ == "TodoListScreen"  # no help, no form, no quit
         assert app.screen.query_one("#search").value == "jkgGqadxuUsfC?1"
-        assert (app.screen.table.view, app.screen.table.sort_by) == ("all", "newest")
+        assert (app.screen.table.view, app.screen.table.sort_by) == ("all", "due")
         assert app.screen.table.marked == frozenset() and len(stored(database, user)) == 3
 
 
