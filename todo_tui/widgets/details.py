@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Static
 
-from todo_tui.records import TodoRecord
+from todo_tui.records import PRIORITY_NAMES, TodoRecord
 from todo_tui.widgets.todo_table import relative_time, sanitize
 
 SETTLE = 0.06  # seconds the cursor rests before the pane follows it
@@ -33,11 +33,16 @@ def describe(todo: TodoRecord | None, now: datetime) -> tuple[Text, Text]:
     lines = (todo.description or "").splitlines() or [""]
     body.append("\n".join(sanitize(line) for line in lines) if todo.description else "—")
     body.append("\n\n")
-    facts = [
-        ("State", "done" if todo.is_completed else "open"),
-        ("Created", when(todo.created_at, now)),
-        ("Updated", when(todo.updated_at, now)),
-    ]
+    facts = [("State", "done" if todo.is_completed else "open")]
+    if (due := getattr(todo, "due", None)) is not None:
+        facts.append(("Due", due.iso()))
+    if priority := getattr(todo, "priority", 0):
+        facts.append(("Priority", PRIORITY_NAMES[priority]))
+    if tags := getattr(todo, "tags", ()):
+        facts.append(("Tags", sanitize(" ".join(f"#{tag}" for tag in tags))))
+    facts += [("Created", when(todo.created_at, now)), ("Updated", when(todo.updated_at, now))]
+    if (completed := getattr(todo, "completed_at", None)) is not None:
+        facts.append(("Completed", when(completed, now)))
     for label, value in facts:
         body.append(f"{label}: ", style="dim")
         body.append(f"{value}\n")
