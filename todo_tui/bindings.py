@@ -109,7 +109,11 @@ LIST = [
     Binding("u", "undo", "Undo", id="list.undo", tooltip="Undo the last change"),
     Binding("U,ctrl+r", "redo", "Redo", show=False, id="list.redo", tooltip="Redo what was undone"),
     Binding(
-        "slash", "search", "Search", id="list.search", tooltip="Search titles and descriptions"
+        "slash",
+        "search",
+        "Search",
+        id="list.search",
+        tooltip="Search titles, descriptions and tags (#word: that tag)",
     ),
     Binding(
         "1",

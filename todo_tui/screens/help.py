@@ -14,8 +14,11 @@ from todo_tui import bindings, userconfig
 
 TYPING = (
     "Typing a todo",
-    "The title is saved as you type it (up to 200 characters); the description can hold "
-    "several lines. Enter in the title, or ctrl+s, saves.",
+    "In the title, #word adds a tag, !high, !medium or !low (!h, !m, !l) sets the priority, "
+    "and due:WHEN the due date: today, tomorrow, fri, in_3_days, next_week, 24_dec, "
+    '2026-12-24 (_ for a space, or due:"next fri"), with a time: due:fri@9am. A backslash '
+    "keeps a literal #, ! or due:. The line under the title shows how it was read. Enter in "
+    "the title, or ctrl+s, saves. The README lists every date word.",
 )
 
 
