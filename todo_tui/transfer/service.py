@@ -1,6 +1,7 @@
 """The database side of import and export, scoped to one owner.
 
-An import is one transaction, all or nothing, in batches: a multi-row INSERT per
+An import is one transaction (on PostgreSQL too, whose connections otherwise autocommit
+each statement), all or nothing, in batches: a multi-row INSERT per
 BATCH todos (ON CONFLICT DO NOTHING on the owner's client keys, so a second import of the
 same file adds nothing and says so), the new tags in one INSERT per batch of names, their
 ids in one SELECT, and the links in one INSERT per batch. A dry run reads only
@@ -137,6 +138,7 @@ def import_plan(
         session.rollback()
         return ImportResult(plan.format, True, tuple(new), (*skipped, *before), plan.mapping)
     try:
+        _begin(session)
         added = _write(session, owner_id, items, progress)
         session.commit()
     except BaseException:
@@ -149,6 +151,15 @@ def import_plan(
         if item.key not in added
     ]
     return ImportResult(plan.format, False, tuple(new), (*skipped, *before), plan.mapping)
+
+
+def _begin(session: Session) -> None:
+    """Make the session's work one transaction: PostgreSQL connections here autocommit each
+    statement (see db.py), and a SQLite writer takes its lock up front."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+    else:
+        session.connection(execution_options={"sqlite_begin_immediate": True})
 
 
 def _write(
