@@ -19,7 +19,7 @@ from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.records import TodoDraft
 from todo_tui.transfer import ImportItem, ImportPlan, ImportRefused, read_import
 from todo_tui.transfer.items import item_key
-from todo_tui.transfer.service import BATCH, export_todos, import_plan
+from todo_tui.transfer.service import BATCH, LINK_BATCH, export_todos, import_plan
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -374,7 +374,7 @@ def test_ten_thousand_todos_import_in_a_few_batched_statements(database, owners)
     assert len(result.added) == 10_000
     inserts_of_todos = [s for s in statements if s.startswith("INSERT INTO todo (")]
     assert len(inserts_of_todos) == 10_000 // BATCH
-    # 40,000 links (4 tags each), 67 tags: a handful more, never one per todo.
-    assert len(statements) <= 10_000 // BATCH + 15, statements
+    # 40,000 links (4 tags each) in batches of LINK_BATCH, 68 tags: never one per todo.
+    assert len(statements) <= 10_000 // BATCH + 40_000 // LINK_BATCH + 4, statements
     assert count_todos(database) == 10_000
     assert len(call(database, lambda s: todos.list_tags(s, owner_id=ann))) == 50 + 7 + 1 + 10

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
 
 from todo_tui.faults import InvalidInput
 from todo_tui.records import PRIORITY_NAMES, TodoRecord
@@ -106,6 +107,12 @@ class Occurrences:
         return text if count == 1 else f"{text}\0{count}"
 
 
+@lru_cache(maxsize=4096)
+def _clean_tags(names: tuple[str, ...]) -> tuple[str, ...]:
+    # The same few sets of tags, thousands of times over: each set is checked once.
+    return clean_tags(names)
+
+
 def make_item(
     where: str,
     key: str,
@@ -119,7 +126,7 @@ def make_item(
     try:
         cleaned_title = clean_title(title)
         cleaned_description = clean_description(description)
-        cleaned_tags = clean_tags(tags)
+        cleaned_tags = _clean_tags(tuple(tags))
     except InvalidInput as refused:
         raise ImportRefused(refused.message, where) from None
     if fields.get("due_time") is not None and fields.get("due_date") is None:

@@ -11,7 +11,9 @@ named in the mapping as not imported.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, time, tzinfo
+from functools import lru_cache
 
 from todo_tui.transfer.items import (
     ImportItem,
@@ -69,22 +71,32 @@ def load_tasks(text: str) -> object:
     return load(text)
 
 
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z?$")
+
+
+@lru_cache(maxsize=8192)
+def _instant(value: str) -> datetime | None:
+    """`20261201T120000Z` (what taskwarrior writes; strptime costs ten times more), or ISO
+    8601; UTC unless it says otherwise. None when it is neither."""
+    if match := _COMPACT.match(value):
+        try:
+            return datetime(*map(int, match.groups()), tzinfo=UTC)
+        except ValueError:
+            return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+
+
 def _moment(value: object, name: str, where: str) -> datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, str):
-        for shape in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S"):
-            try:
-                return datetime.strptime(value, shape).replace(tzinfo=UTC)
-            except ValueError:
-                pass
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
-    raise ImportRefused(f"its {name} date {value!r} cannot be read.", where)
+    moment = _instant(value) if isinstance(value, str) else None
+    if moment is None:
+        raise ImportRefused(f"its {name} date {value!r} cannot be read.", where)
+    return moment
 
 
 def parse(text: str, *, zone: tzinfo) -> ImportPlan:
