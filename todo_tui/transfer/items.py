@@ -46,7 +46,10 @@ class ImportRefused(InvalidInput):
     where the problem is. Nothing was written."""
 
     def __init__(self, sentence: str, where: str | None = None) -> None:
-        message = sentence if where is None else f"{where[:1].upper()}{where[1:]}: {sentence}"
+        if where is None:
+            message = sentence[:1].upper() + sentence[1:]
+        else:
+            message = f"{where[:1].upper()}{where[1:]}: {sentence}"
         super().__init__("file", message)
         self.where = where
 

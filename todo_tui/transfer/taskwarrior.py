@@ -63,6 +63,8 @@ def load_tasks(text: str) -> object:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
+            if not _one_object(stripped.split("\n", 1)[0]):
+                return load(text)  # not lines of objects: say where the JSON breaks
             tasks = []
             for number, line in enumerate(text.splitlines(), start=1):
                 if line.strip():
@@ -88,6 +90,13 @@ def _instant(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+
+
+def _one_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line.strip().rstrip(",")), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _moment(value: object, name: str, where: str) -> datetime | None:
