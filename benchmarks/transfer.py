@@ -77,7 +77,7 @@ def measure(url: str, repeat: int) -> dict[str, float]:
             with database.session() as session:
                 result = import_plan(session, owner_id=owner, plan=plan)
             written = time.perf_counter()
-            assert len(result.added) == SIZE - 0, result.summary
+            assert len(result.added) == SIZE, result.summary
             samples["read"].append(read - started)
             samples["write"].append(written - read)
             samples["import"].append(written - started)
@@ -108,7 +108,7 @@ def main() -> None:
     print(f"10,000 todos, median of {args.repeat} (seconds)")
     print(f"{'':<18}" + "".join(f"{name:>12}" for name in columns) + f"{'goal':>8}")
     for name in names:
-        goal = IMPORT_GOAL if name == "import" else EXPORT_GOAL if name.startswith("export") else None
+        goal = {"import": IMPORT_GOAL}.get(name, EXPORT_GOAL if "export" in name else None)
         cells = "".join(f"{column[name]:>12.3f}" for column in columns.values())
         print(f"{name:<18}{cells}{'' if goal is None else f'≤ {goal:g}':>8}")
 
