@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlmodel import SQLModel
 from textual import events
@@ -26,6 +27,7 @@ from todo_tui import auth, todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.models import Todo
+from todo_tui.records import TodoDraft
 from todo_tui.schema import alembic_config, migration_connection, upgrade_to_head
 
 SIZE = (100, 30)
@@ -290,6 +292,82 @@ class TestTodoForm:
             no_blink(pilot)
 
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.fixture
+def dated() -> Database:
+    """Todos with due dates around FIXED_NOW (Saturday 14 March 2026), priorities and tags."""
+    database = fixed_database("dated")
+    upgrade_to_head(database)
+    today = FIXED_NOW.date()
+    rows = [  # title, due (days from today, time), priority, tags, done
+        ("File the tax return", (-3, None), "high", "money admin", False),
+        ("Dentist", (0, "16:30"), "", "health", False),
+        ("Water the plants", (0, None), "low", "home", False),
+        ("Call the bank about the [red]card[/]", (1, None), "medium", "money", False),
+        ("Book train tickets", (5, None), "", "travel", False),
+        ("Renew the passport", (40, None), "medium", "travel admin", False),
+        ("Read the novel club book", None, "", "", False),
+        ("Pay the electricity bill", (-1, None), "high", "money home", True),
+    ]
+    with database.session() as session:
+        user = auth.register(session, email="alice@example.com", password=PASSWORD, rounds=4)
+        for n, (title, due, priority, tags, done) in enumerate(rows):
+            when = ""
+            if due is not None:
+                when = (today + timedelta(days=due[0])).isoformat() + (
+                    f" {due[1]}" if due[1] else ""
+                )
+            draft = TodoDraft(title=title, due=when, priority=priority, tags=tags)
+            added = todos.add_todo(session, owner_id=user.id, draft=draft)
+            if done:
+                todos.set_completed(
+                    session, owner_id=user.id, todo_id=added.id, version=1, completed=True
+                )
+            session.exec(
+                sa.update(Todo)
+                .where(Todo.id == added.id)
+                .values(
+                    created_at=FIXED_NOW - timedelta(hours=n + 1),
+                    updated_at=FIXED_NOW - timedelta(minutes=n + 1),
+                )
+            )
+            session.commit()
+    yield database
+    database.dispose()
+
+
+class TestDueDates:
+    def test_list(self, snap_compare, dated, config_dir):
+        assert snap_compare(app_for(dated, config_dir), terminal_size=SIZE, run_before=logged_in)
+
+    def test_list_narrow(self, snap_compare, dated, config_dir):
+        assert snap_compare(
+            app_for(dated, config_dir), terminal_size=(60, 20), run_before=logged_in
+        )
+
+    def test_quick_add_preview(self, snap_compare, dated, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            await fill(pilot, "#title", "Pay rent due:tomorrow@9am #home !high")
+            await fill(pilot, "#due", "next fri")
+            pilot.app.screen.query_one("#title", Input).focus()
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(dated, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_edit_with_every_field(self, snap_compare, dated, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            pilot.app.screen.query_one("#title", Input).cursor_position = 0
+            no_blink(pilot)
+
+        assert snap_compare(app_for(dated, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
 class TestConfirmDialog:

@@ -173,3 +173,44 @@ def test_another_owner_cannot_tag_a_todo(database, owners) -> None:
         )
     assert call(database, lambda s: todos.list_tags(s, owner_id=bob)) == []
     assert call(database, lambda s: todos.get_todo(s, owner_id=ann, todo_id=todo.id)) == todo
+
+
+# SQLite is local: its statements of one transaction cost no round trip.
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_on_postgresql_a_change_of_tags_is_one_statement(database, owners) -> None:
+    """One round trip to a remote server: the todo, new tags and links in one statement."""
+    ann, _ = owners
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        added = add(database, ann, title="x", tags="a b")
+        edited = call(
+            database,
+            lambda s: todos.update_todo(
+                s,
+                owner_id=ann,
+                todo_id=added.id,
+                version=1,
+                draft=TodoDraft("x", tags="b c"),
+                seen_tags=added.tags,
+            ),
+        )
+        same = call(
+            database,
+            lambda s: todos.update_todo(
+                s,
+                owner_id=ann,
+                todo_id=added.id,
+                version=2,
+                draft=TodoDraft("y", tags="C b"),
+                seen_tags=edited.tags,
+            ),
+        )
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", count)
+    assert edited.tags == ("b", "c") and same.tags == ("b", "c") and same.title == "y"
+    assert [s.split()[0] for s in statements] == ["WITH", "WITH", "UPDATE"]

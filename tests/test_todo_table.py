@@ -106,11 +106,15 @@ async def test_filter_sort_query_and_counts() -> None:
     app = TableApp(SAMPLE)
     async with app.run_test(size=(80, 20)) as pilot:
         table = app.query_one(TodoTable)
-        assert ids(table) == [2, 4, 3, 1]  # newest; 3/4 tie broken by id desc
+        # Done todos after the open ones, in every order.
+        assert table.sort_by == "due"  # no dates, no priorities: newest
+        assert ids(table) == [4, 3, 1, 2]
+        table.sort_by = "newest"
+        assert ids(table) == [4, 3, 1, 2]  # 3/4 tie broken by id desc
         table.sort_by = "oldest"
         assert ids(table) == [1, 3, 4, 2]
         table.sort_by = "title"
-        assert ids(table) == [2, 1, 3, 4]  # casefolded: apples < Buy < Call < Zebra
+        assert ids(table) == [1, 3, 4, 2]  # casefolded: Buy < Call < Zebra, done apples
         table.sort_by = "updated"
         assert ids(table) == [1, 4, 3, 2]
         assert table.counts == (3, 1)
@@ -145,10 +149,10 @@ async def test_cursor_follows_todo_across_changes() -> None:
         table.move_cursor_to(4)
         assert table.cursor_todo is not None and table.cursor_todo.id == 4
         table.sort_by = "title"
-        assert table.cursor_todo.id == 4 and table.cursor_row == 3
+        assert table.cursor_todo.id == 4 and table.cursor_row == 2
         # Another todo moves above it: the cursor follows todo 4, not the row.
         table.upsert(rec(9, "aardvark", created_min=1))
-        assert table.cursor_todo.id == 4 and table.cursor_row == 4
+        assert table.cursor_todo.id == 4 and table.cursor_row == 3
         table.remove_todo(2)
         assert table.cursor_todo.id == 4 and table.cursor_row == 3
         table.set_todos([*SAMPLE, rec(10, "Aaa")])
@@ -195,7 +199,8 @@ async def test_upsert_many_applies_every_record_with_one_rebuild() -> None:
             ]
         )
         assert rebuilds == 1
-        assert table.cursor_todo.id == 500 and table.cursor_row == 500  # one row above it
+        # One todo more above it, one less (10, done now, goes below the open ones).
+        assert table.cursor_todo.id == 500 and table.cursor_row == 499
         assert table.counts == (1000 + 1 - 1, 2)
         assert (table.total_count, table.visible_count) == (1002, 1002)
         assert table.get(20).title == "older version, taken as given"  # nothing skipped

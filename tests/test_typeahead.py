@@ -87,7 +87,7 @@ async def test_a_title_typed_ahead_after_a_goes_to_the_new_form(database, tmp_pa
         await typed(pilot)
         assert screen_name(pilot) == "TodoListScreen"
         assert [t.title for t in stored(database, user)] == [title]
-        assert (table.sort_by, table.filter_by) == ("newest", "all")
+        assert (table.sort_by, table.filter_by) == ("due", "all")
 
 
 async def test_a_key_whose_answer_never_comes_holds_the_next_one_only_briefly(

@@ -326,11 +326,18 @@ def update_todo(
     todo_id: int,
     version: int,
     draft: TodoDraft | None = None,
+    seen_tags: tuple[str, ...] | None = None,
     **by_name: str | None,
 ) -> TodoRecord:
-    """Save `draft` (or its fields by name) over the todo as it was at `version`."""
+    """Save `draft` (or its fields by name) over the todo as it was at `version`.
+
+    `seen_tags`: the todo's tags at `version`, if the caller knows them. Tags are part of
+    the version, so when the draft's are the same, the tags are left alone: a plain UPDATE.
+    """
     values = _draft(draft, by_name).stored()
     tags = values.pop("tags")
+    if seen_tags is not None and [t.lower() for t in seen_tags] == [t.lower() for t in tags]:
+        tags = None
     return _versioned_update(
         session, owner_id=owner_id, todo_id=todo_id, version=version, values=values, tags=tags
     )

@@ -5,6 +5,7 @@ words with the date it resolves to, priority, and tags completed from the user's
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -63,9 +64,9 @@ PRIORITY_CHOICES = [("none", ""), ("low", "low"), ("medium", "medium"), ("high",
 class TagSuggester(Suggester):
     """Completes the last word of the Tags field from the user's tags (case-insensitive)."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: list[str]) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
-        self.names: list[str] = []
+        self.names = names
 
     async def get_suggestion(self, value: str) -> str | None:
         head, _, last = value.rpartition(" ")
@@ -98,10 +99,17 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     app: TodoApp
 
     def __init__(
-        self, user: UserRecord, todo: TodoRecord | None = None, *, text: Draft | None = None
+        self,
+        user: UserRecord,
+        todo: TodoRecord | None = None,
+        *,
+        text: Draft | None = None,
+        tags: Iterable[str] = (),
     ) -> None:
-        """`text`: a kept draft to start from instead of the todo's own text."""
+        """`text`: a kept draft to start from instead of the todo's own text; `tags`: the
+        user's tags, for completion."""
         super().__init__()
+        self._tags = list(tags)
         self.user = user
         self.todo = todo
         self._text = text
@@ -156,7 +164,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         # A restored draft, or the todo's own text.
         start = self._text.text if self._text is not None else TodoDraft.of(todo)
         title, description = start.title, start.description
-        self._suggester = TagSuggester()
+        self._suggester = TagSuggester(self._tags)
         # Due words read so far (text -> Due, None or the sentence why not): the fast path
         # on this thread, the rest by dateparser in a worker.
         self._readings: dict[str, Due | str | None] = {}
@@ -187,9 +195,12 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                 yield Static("", id="description-error", classes="field-error", markup=False)
                 with Horizontal(id="due-row"):
                     with Vertical(id="due-column"):
-                        yield Label("Due (in words: fri, tomorrow 9am, 24 dec)")
+                        yield Label("Due (in words)")
                         yield Input(
-                            start.due, id="due", placeholder="no due date", select_on_focus=False
+                            start.due,
+                            id="due",
+                            placeholder="fri, tomorrow 9am, 24 dec",
+                            select_on_focus=False,
                         )
                         yield Static("", id="due-preview", classes="form-note", markup=False)
                         yield Static("", id="due-error", classes="field-error", markup=False)
@@ -202,15 +213,16 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                             id="priority",
                         )
                         yield Static("", id="priority-error", classes="field-error", markup=False)
-                yield Label("Tags (separated by spaces)")
-                yield Input(
-                    start.tags,
-                    id="tags",
-                    placeholder="home work",
-                    suggester=self._suggester,
-                    select_on_focus=False,
-                )
-                yield Static("", id="tags-error", classes="field-error", markup=False)
+                    with Vertical(id="tags-column"):
+                        yield Label("Tags")
+                        yield Input(
+                            start.tags,
+                            id="tags",
+                            placeholder="home work",
+                            suggester=self._suggester,
+                            select_on_focus=False,
+                        )
+                        yield Static("", id="tags-error", classes="field-error", markup=False)
             with Horizontal(id="form-buttons", classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -221,7 +233,6 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         self._count(self.query_one("#title", Input).value)
         self._preview_title()
         self._preview_due()
-        self._load_tags()
         # Not scrolled to the centre (what focus does): the heading and counter stay in sight.
         self.query_one("#title", Input).focus(scroll_visible=False)
 
@@ -309,19 +320,6 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         preview.set_class(bool(problems), "-unreadable")
         preview.display = True
 
-    @work(exit_on_error=False, group="tags")
-    async def _load_tags(self) -> None:
-        database, owner_id = self.app.database, self.user.id
-        if database is None:
-            return
-        try:
-            names = await self.app.database_call(
-                lambda: database.run(lambda s: todos.list_tags(s, owner_id=owner_id), retry=True)
-            )
-        except DatabaseFault:
-            return  # no completion, nothing else lost
-        self._suggester.names = names
-
     @on(PasteChanged, "#title")
     def _title_paste_changed(self, event: PasteChanged) -> None:
         self._count(self.query_one("#title", Input).value, note=event.note)
@@ -388,7 +386,13 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             if todo is None:
                 return todos.add_todo(session, owner_id=owner_id, draft=draft, client_key=key)
             return todos.update_todo(
-                session, owner_id=owner_id, todo_id=todo.id, version=version, draft=draft
+                session,
+                owner_id=owner_id,
+                todo_id=todo.id,
+                version=version,
+                draft=draft,
+                # The tags at `version`, when known: unchanged, they cost no statement.
+                seen_tags=todo.tags if version == todo.version else None,
             )
 
         try:

@@ -32,6 +32,8 @@ FILTERS: tuple[FilterBy, ...] = get_args(FilterBy)
 SORTS: tuple[SortBy, ...] = get_args(SortBy)
 T = TypeVar("T")
 SORT_NAMES = {
+    "due": "due date",
+    "priority": "priority",
     "newest": "newest",
     "oldest": "oldest",
     "title": "title",
@@ -54,7 +56,12 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
         Binding("u", "undo", "Undo", tooltip="Undo the last delete or done change"),
         Binding("slash", "search", "Search", tooltip="Search titles and descriptions"),
         Binding("f", "cycle_filter", "Filter", tooltip="Show all, active or done todos"),
-        Binding("s", "cycle_sort", "Sort", tooltip="Sort by newest, oldest, title or updated"),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            tooltip="Sort by due date, priority, newest, oldest, title or updated",
+        ),
         Binding("r", "reload", "Reload", tooltip="Reload the list from the database"),
         Binding("ctrl+l", "log_out", "Log out", tooltip="Log out"),
         Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui", show=False),  # ^q shows
@@ -116,7 +123,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
             todo = self.table.get(draft.todo_id) if draft.todo_id is not None else None
             if todo is not None and draft.version is not None:
                 todo = replace(todo, version=draft.version)  # changed since: a conflict
-            form = TodoForm(self.user, todo, text=draft)
+            form = TodoForm(self.user, todo, text=draft, tags=self._tag_names())
             self.app.push_screen(form, self._saved if todo else self._added)
 
         text = draft.text
@@ -213,6 +220,10 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
     def _stopped(self) -> DatabaseFault | None:
         return self.app.database.stopped if self.app.database is not None else None
 
+    def _tag_names(self) -> list[str]:
+        """The user's tags, from the todos the list holds: what the form completes from."""
+        return self.table.tag_names()
+
     def _refresh_status(self) -> None:
         table = self.table
         active, done = table.counts
@@ -274,11 +285,11 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def action_add(self) -> None:
-        self.app.push_screen(TodoForm(self.user), self._added)
+        self.app.push_screen(TodoForm(self.user, tags=self._tag_names()), self._added)
 
     def action_edit(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
-            self.app.push_screen(TodoForm(self.user, todo), self._saved)
+            self.app.push_screen(TodoForm(self.user, todo, tags=self._tag_names()), self._saved)
 
     def action_toggle_done(self) -> None:
         if (todo := self.table.cursor_todo) is not None:

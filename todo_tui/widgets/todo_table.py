@@ -1,10 +1,16 @@
-"""A virtualised, line-based list of todos (Line API, one line per todo)."""
+"""A virtualised, line-based list of todos (Line API, one line per todo): its done mark,
+priority, title, tags and description, and on the right its due date in words and when it
+last changed. Every piece of user text is a plain Segment: nothing is read as markup.
+
+Orders: `due` (the default: overdue first, then by due date and time, then priority, then
+newest; no date last), `priority`, `newest`, `oldest`, `title`, `updated`; in every one,
+done todos come after all the open ones."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from types import MappingProxyType
 from typing import ClassVar, Literal
@@ -20,13 +26,17 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from todo_tui.dates import relative
 from todo_tui.records import TodoRecord
 
 FilterBy = Literal["all", "active", "done"]
-SortBy = Literal["newest", "oldest", "title", "updated"]
+SortBy = Literal["due", "priority", "newest", "oldest", "title", "updated"]
 
 _MARK_WIDTH = 3  # "[x]": the clickable toggle area
 _TIME_COL = 10  # widest relative time is an ISO date
+_DUE_COL = 16  # "in 120 days 09:30"; "3 days overdue"
+PRIORITY_MARKS = ("", "!", "!!", "!!!")  # by priority: none, low, medium, high
+_PRIORITY_COL = 4  # "!!! "
 _ELLIPSIS = "…"
 
 # C0 -> visible "control pictures"; DEL, C1, bidi overrides and line separators
@@ -73,26 +83,51 @@ def relative_time(then: datetime, now: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-class _Entry:
-    """A record plus everything filtering/sorting needs, computed once."""
+_NO_DATE = date.max.toordinal() + 1  # after every date
+_NO_TIME = 24 * 60  # after every time of the day: an all-day todo after the timed ones
 
-    __slots__ = ("cache", "haystack", "k_created", "k_title", "k_updated", "record")
+
+class _Entry:
+    """A record plus everything filtering/sorting needs, computed once. Every key starts
+    with the done flag (done todos after open ones) and sorts ascending."""
+
+    __slots__ = (
+        "cache",
+        "haystack",
+        "k_created",
+        "k_due",
+        "k_oldest",
+        "k_priority",
+        "k_title",
+        "k_updated",
+        "record",
+    )
 
     def __init__(self, record: TodoRecord) -> None:
         self.record = record
         title_key = record.title.casefold()
-        self.haystack = f"{title_key}\0{(record.description or '').casefold()}"
-        self.k_created = (record.created_at.timestamp(), record.id)
-        self.k_updated = (record.updated_at.timestamp(), record.id)
-        self.k_title = (title_key, record.id)
+        tags = " ".join(f"#{tag}" for tag in record.tags).casefold()
+        self.haystack = f"{title_key}\0{(record.description or '').casefold()}\0{tags}"
+        done, created = record.is_completed, record.created_at.timestamp()
+        newest = (-created, -record.id)
+        day = record.due_date.toordinal() if record.due_date else _NO_DATE
+        at = record.due_time.hour * 60 + record.due_time.minute if record.due_time else _NO_TIME
+        self.k_due = (done, day, at, -record.priority, *newest)
+        self.k_priority = (done, -record.priority, day, at, *newest)
+        self.k_created = (done, *newest)
+        self.k_oldest = (done, created, record.id)
+        self.k_updated = (done, -record.updated_at.timestamp(), -record.id)
+        self.k_title = (done, title_key, record.id)
         self.cache: tuple[tuple[object, ...], Strip] | None = None
 
 
-_SORTS: dict[str, tuple[Callable[[_Entry], tuple[object, ...]], bool]] = {
-    "newest": (attrgetter("k_created"), True),
-    "oldest": (attrgetter("k_created"), False),
-    "title": (attrgetter("k_title"), False),
-    "updated": (attrgetter("k_updated"), True),
+_SORTS: dict[str, Callable[[_Entry], tuple[object, ...]]] = {
+    "due": attrgetter("k_due"),
+    "priority": attrgetter("k_priority"),
+    "newest": attrgetter("k_created"),
+    "oldest": attrgetter("k_oldest"),
+    "title": attrgetter("k_title"),
+    "updated": attrgetter("k_updated"),
 }
 
 
@@ -118,7 +153,19 @@ class TodoTable(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        f"todo-table--{part}" for part in ("cursor", "done", "description", "time", "hint")
+        f"todo-table--{part}"
+        for part in (
+            "cursor",
+            "done",
+            "description",
+            "time",
+            "hint",
+            "due",
+            "today",
+            "overdue",
+            "priority",
+            "tags",
+        )
     }
 
     DEFAULT_CSS = """
@@ -134,6 +181,11 @@ class TodoTable(ScrollView, can_focus=True):
         & > .todo-table--done { color: $text-muted; text-style: strike; }
         & > .todo-table--description, & > .todo-table--time { color: $text-muted; }
         & > .todo-table--hint { color: $text-muted; text-style: italic; }
+        & > .todo-table--due { color: $text-muted; }
+        & > .todo-table--today { color: $text-warning; text-style: bold; }
+        & > .todo-table--overdue { color: $text-error; text-style: bold reverse; }
+        & > .todo-table--priority { color: $text-accent; text-style: bold; }
+        & > .todo-table--tags { color: $text-primary; }
     }
     """
 
@@ -146,7 +198,7 @@ class TodoTable(ScrollView, can_focus=True):
 
     # Re-filtering is synchronous: the watchers rebuild the visible order at once.
     filter_by: reactive[FilterBy] = reactive("all", init=False)
-    sort_by: reactive[SortBy] = reactive("newest", init=False)
+    sort_by: reactive[SortBy] = reactive("due", init=False)
     search_text: reactive[str] = reactive("", init=False)
 
     def __init__(
@@ -165,6 +217,9 @@ class TodoTable(ScrollView, can_focus=True):
         self._row_of: dict[int, int] | None = {}  # id -> row, made when first needed
         self._cursor = 0
         self._done = 0
+        # Todos with a priority, with a due date: each column is drawn only when one has.
+        self._prioritised = 0
+        self._dated = 0
         self._style_gen = 0
         self.rebuild_count = 0  # re-filterings and re-sorts so far (for tests, benchmarks)
 
@@ -175,6 +230,8 @@ class TodoTable(ScrollView, can_focus=True):
         self._entries = {r.id: _Entry(r) for r in records}
         self._versions = {i: e.record.version for i, e in self._entries.items()}
         self._done = sum(e.record.is_completed for e in self._entries.values())
+        self._prioritised = sum(e.record.priority > 0 for e in self._entries.values())
+        self._dated = sum(e.record.due_date is not None for e in self._entries.values())
         self._rebuild()
 
     def upsert(self, record: TodoRecord) -> None:
@@ -185,6 +242,8 @@ class TodoTable(ScrollView, can_focus=True):
         for record in records:
             old = self._entries.get(record.id)
             self._done += record.is_completed - (old.record.is_completed if old else 0)
+            self._count(old.record if old else None, -1)
+            self._count(record, 1)
             self._entries[record.id] = _Entry(record)
             self._versions[record.id] = record.version
         self._rebuild()
@@ -199,15 +258,29 @@ class TodoTable(ScrollView, can_focus=True):
             if (old := self._entries.pop(todo_id, None)) is not None:
                 del self._versions[todo_id]
                 self._done -= old.record.is_completed
+                self._count(old.record, -1)
                 removed = True
         if removed:  # what is left stays filtered and sorted: no re-sort needed
             entries = self._entries
             self._show([e for e in self._rows if e.record.id in entries])
 
+    def _count(self, record: TodoRecord | None, by: int) -> None:
+        if record is not None:
+            self._prioritised += by * (record.priority > 0)
+            self._dated += by * (record.due_date is not None)
+
     @property
     def versions(self) -> Mapping[int, int]:
         """{id: version} of every todo held (a read-only view, kept as the list changes)."""
         return MappingProxyType(self._versions)
+
+    def tag_names(self) -> list[str]:
+        """Every tag of the todos held, each once (its first spelling), sorted by name."""
+        names: dict[str, str] = {}
+        for entry in self._entries.values():
+            for tag in entry.record.tags:
+                names.setdefault(tag.lower(), tag)
+        return sorted(names.values(), key=str.casefold)
 
     def get(self, todo_id: int) -> TodoRecord | None:
         entry = self._entries.get(todo_id)
@@ -273,8 +346,7 @@ class TodoTable(ScrollView, can_focus=True):
             rows = [e for e in rows if e.record.is_completed == want_done]
         if query := self.search_text.casefold():
             rows = [e for e in rows if query in e.haystack]
-        key, reverse = _SORTS[self.sort_by]
-        rows.sort(key=key, reverse=reverse)
+        rows.sort(key=_SORTS[self.sort_by])
         self._show(rows)
 
     def _show(self, rows: list[_Entry]) -> None:
@@ -365,42 +437,74 @@ class TodoTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         entry = self._rows[row]
         is_cursor = row == self._cursor
-        when = relative_time(entry.record.updated_at, self._now())
+        now = self._now()
+        when = relative_time(entry.record.updated_at, now)
+        today = now.astimezone().date()  # due dates are the user's calendar days
         # has_focus: the cursor style depends on :focus, and Textual repaints on blur.
-        key = (width, is_cursor, self.has_focus, when, self._style_gen)
+        columns = (self._prioritised > 0, self._dated > 0)
+        key = (width, is_cursor, self.has_focus, when, today, columns, self._style_gen)
         if entry.cache is not None and entry.cache[0] == key:
             return entry.cache[1]
-        strip = self._render_entry(entry.record, width, is_cursor, when)
+        strip = self._render_entry(entry.record, width, is_cursor, when, today)
         entry.cache = (key, strip)
         return strip
 
     def _style(self, *classes: str) -> Style:
         return self.get_visual_style(*classes).rich_style
 
-    def _render_entry(self, record: TodoRecord, width: int, is_cursor: bool, when: str) -> Strip:
+    def _render_entry(
+        self, record: TodoRecord, width: int, is_cursor: bool, when: str, today: date
+    ) -> Strip:
         row = ("todo-table--cursor",) if is_cursor else ()
         # Strike only the title: struck padding would draw a line across the row.
         plain = self._style(*row)
         title_style = self._style("todo-table--done", *row) if record.is_completed else plain
-        right = " " + when.rjust(_TIME_COL)
-        if width < _MARK_WIDTH + 1 + len(right) + 1:
-            right = " " + when  # too narrow for the column: keep only the time
-        avail = max(0, width - _MARK_WIDTH - 1 - cell_len(right))
-        title = sanitize(record.title)
+        due, due_class = "", "todo-table--due"
+        if record.due_date is not None:
+            due = relative(record.due_date, today)
+            if record.due_time is not None:
+                due += f" {record.due_time:%H:%M}"
+            if not record.is_completed and record.due_date <= today:
+                due_class = (
+                    "todo-table--today" if record.due_date == today else "todo-table--overdue"
+                )
+        right = [(" " + when.rjust(_TIME_COL), "todo-table--time")]
+        if self._dated:
+            right.insert(0, (" " + due.rjust(_DUE_COL), due_class))
+        marks_width = _PRIORITY_COL if self._prioritised else 0
+        fixed = _MARK_WIDTH + 1 + marks_width + 1
+        if len(right) > 1 and width < fixed + sum(len(text) for text, _ in right) + 30:
+            # Too narrow for both columns and a title of 30: the due date only.
+            right = right[:1]  # the due column if there is one, else the time
+        right_width = sum(cell_len(text) for text, _ in right)
         segments = [Segment("[x] " if record.is_completed else "[ ] ", plain)]
+        if marks := PRIORITY_MARKS[record.priority]:
+            segments.append(Segment(marks, self._style(*row, "todo-table--priority")))
+        if marks_width - len(marks):
+            segments.append(Segment(" " * (marks_width - len(marks)), plain))
+        avail = max(0, width - _MARK_WIDTH - 1 - marks_width - right_width)
+        title = sanitize(record.title)
+        tags = sanitize(" ".join(f"#{tag}" for tag in record.tags))
+        desc = ""
         if cell_len(title) >= avail:
-            title, desc = fit(title, avail), ""
+            title, tags = fit(title, avail), ""
         else:
             rest = avail - cell_len(title)
+            tags = fit(tags, rest - 2) if tags else ""
+            rest -= 2 + cell_len(tags) if tags else 0
             desc = fit(sanitize(first_line(record.description)), rest - 2)
         segments.append(Segment(title, title_style))
         used = cell_len(title)
+        if tags:
+            segments.append(Segment("  ", plain))
+            segments.append(Segment(tags, self._style(*row, "todo-table--tags")))
+            used += 2 + cell_len(tags)
         if desc:
             segments.append(Segment("  ", plain))
             segments.append(Segment(desc, self._style(*row, "todo-table--description")))
             used += 2 + cell_len(desc)
         segments.append(Segment(" " * (avail - used), plain))
-        segments.append(Segment(right, self._style(*row, "todo-table--time")))
+        segments.extend(Segment(text, self._style(*row, style)) for text, style in right)
         return Strip(segments).adjust_cell_length(width, plain)
 
     def _render_hint(self, width: int) -> Strip:
