@@ -241,7 +241,7 @@ def test_a_taskwarrior_export_imports_with_its_annotations_and_projects(database
     result = import_bytes(database, ann, (SAMPLES / "taskwarrior-2.6.json").read_bytes())
     assert result.format == "taskwarrior"
     assert result.summary == (
-        "Added 6 todos; skipped 1 a recurring template (its instances are imported); "
+        "Added 6 todos; skipped 1 a recurring template, whose instances are imported; "
         "1 deleted in taskwarrior."
     )
     by_title = {t.title: t for t in listed(database, ann)}

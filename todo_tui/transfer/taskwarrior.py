@@ -147,7 +147,7 @@ def _item(task: dict, where: str, zone: tzinfo) -> ImportItem | Skipped:
     if status == "deleted":
         return Skipped(where, title, "deleted in taskwarrior")
     if status == "recurring":
-        return Skipped(where, title, "a recurring template (its instances are imported)")
+        return Skipped(where, title, "a recurring template, whose instances are imported")
     if status not in ("pending", "waiting", "completed"):
         raise ImportRefused(f"its status {status!r} is not one taskwarrior writes.", where)
     uuid = task.get("uuid")
