@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from todo_tui.records import PRIORITY_NAMES, TodoRecord
 from todo_tui.validation import tag_key
@@ -41,20 +42,23 @@ def line_of(todo: TodoRecord) -> str:
 
 def _sections(todos: list[TodoRecord], group_by: str) -> list[tuple[str, list[TodoRecord]]]:
     if group_by == "tag":
-        tags = sorted({tag for todo in todos for tag in todo.tags}, key=tag_key)
-        sections = [(escape(tag), [t for t in todos if tag in t.tags]) for tag in tags]
+        by_tag: dict[str, list[TodoRecord]] = {}
+        for todo in todos:
+            for tag in todo.tags:
+                by_tag.setdefault(tag, []).append(todo)
+        sections = [(escape(tag), by_tag[tag]) for tag in sorted(by_tag, key=tag_key)]
         return [*sections, ("No tag", [t for t in todos if not t.tags])]
     if group_by == "due":
-        days = sorted({todo.due_date for todo in todos if todo.due_date is not None})
+        by_day: dict[date, list[TodoRecord]] = {}
+        for todo in todos:
+            if todo.due_date is not None:
+                by_day.setdefault(todo.due_date, []).append(todo)
         sections = [
             (
                 day.isoformat(),
-                sorted(
-                    (t for t in todos if t.due_date == day),
-                    key=lambda t: (t.due_time is not None, t.due_time),
-                ),
+                sorted(by_day[day], key=lambda t: (t.due_time is not None, t.due_time)),
             )
-            for day in days
+            for day in sorted(by_day)
         ]
         return [*sections, ("No due date", [t for t in todos if t.due_date is None])]
     raise ValueError(f"group_by is one of {', '.join(GROUPINGS)}, not {group_by!r}")
