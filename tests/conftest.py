@@ -13,7 +13,6 @@ import shutil
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,11 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
-from todo_tui.config import Settings, load_settings
+from tests.engines import Databases, create_database, drop_databases
+from tests.todo_rows import new_user
+from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.schema import alembic_config, migrations_dir, upgrade_to_head
+from todo_tui.schema import alembic_config, migrations_dir
 
 # Fixtures of more than one module: the TLS + SCRAM server and the PgBouncer the tests
 # start themselves, the fault tests' server, the live tests' admin connections.
@@ -32,7 +33,6 @@ pytest_plugins = ("tests.servers", "tests.outage", "tests.feeds")
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")
-TEST_BCRYPT_ROUNDS = 4
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -83,64 +83,32 @@ def _require_postgres() -> str:
     pytest.skip(reason)
 
 
-class DatabaseFactory:
+class DatabaseFactory(Databases):
     """Creates empty databases of one dialect and drops them at the end of the module."""
 
     def __init__(self, dialect: str, tmp_path: Path) -> None:
+        super().__init__()
         self.dialect = dialect
         self.tmp_path = tmp_path
-        self.created: list[str] = []
-        self.databases: list[Database] = []
         self.server_url = _require_postgres() if dialect == "postgresql" else None
 
     def new_url(self) -> str:
-        name = f"todo_tui_test_{uuid.uuid4().hex[:12]}"
         if self.dialect == "sqlite":
-            return f"sqlite:///{self.tmp_path / name}.db"
-        admin = self._admin_engine()
-        try:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        finally:
-            admin.dispose()
+            return f"sqlite:///{self.tmp_path / f'todo_tui_test_{uuid.uuid4().hex[:12]}'}.db"
+        name = create_database(self._admin_url())
         self.created.append(name)
-        server = sa.make_url(load_settings(database_url=self.server_url, environ={}).database.url)
+        server = sa.make_url(self._admin_url())
         return (
             server.set(database=name)
             .render_as_string(hide_password=False)
             .replace("postgresql+psycopg2://", "postgresql://")
         )
 
-    def settings(self, url: str | None = None) -> Settings:
-        settings = load_settings(database_url=url or self.new_url(), environ={})
-        return replace(settings, bcrypt_rounds=TEST_BCRYPT_ROUNDS)
+    def drop(self, names: list[str]) -> None:
+        drop_databases(self._admin_url(), names)
 
-    def empty(self) -> Database:
-        database = Database(self.settings())
-        self.databases.append(database)
-        return database
-
-    def migrated(self) -> Database:
-        database = self.empty()
-        upgrade_to_head(database)
-        return database
-
-    def _admin_engine(self) -> sa.Engine:
-        url = load_settings(database_url=self.server_url, environ={}).database.url
-        return sa.create_engine(url, isolation_level="AUTOCOMMIT")
-
-    def close(self) -> None:
-        for database in self.databases:
-            database.dispose()
-        if not self.created:
-            return
-        admin = self._admin_engine()
-        try:
-            with admin.connect() as connection:
-                for name in self.created:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            admin.dispose()
+    def _admin_url(self) -> str:
+        return load_settings(database_url=self.server_url, environ={}).database.url
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -288,3 +256,15 @@ def make_migrations(tmp_path: Path) -> Callable[..., Path]:
         return target
 
     return make
+
+
+@pytest.fixture
+def alice(database: Database) -> int:
+    """A user's id, with no todos yet."""
+    return new_user(database)
+
+
+@pytest.fixture
+def bob(database: Database) -> int:
+    """Another user's id, with no todos yet."""
+    return new_user(database)

@@ -17,19 +17,13 @@ import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
 
+from tests.outage import logged_in as logged_in_noting
+from tests.outage import table_of
 from tests.pilot import (
-    EMAIL,
-    PASSWORD,
-    eventually,
-    feed_online,
-    log_in,
-    make_app,
-    screen_name,
     settle,
 )
 from todo_tui.config import Settings, load_settings
 from todo_tui.db import APPLICATION_NAME, Database
-from todo_tui.widgets.todo_table import TodoTable
 
 LATENCY = 2.0  # seconds from a change elsewhere to this terminal's list
 
@@ -44,20 +38,11 @@ async def throughout(pilot: Pilot, predicate: Callable[[], object], what: str, p
 
 @asynccontextmanager
 async def logged_in(settings: Settings, config_dir: Path) -> AsyncIterator[Pilot]:
-    """The app on the list screen of EMAIL, its change feed online."""
-    app = make_app(settings, config_dir)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await log_in(pilot, EMAIL, PASSWORD)
-        assert screen_name(pilot) == "TodoListScreen"
-        screen = pilot.app.screen
-        await eventually(pilot, lambda: feed_online(screen), "the change feed online")
+    """The app on the list screen of EMAIL, its change feed online (tests/outage.py's,
+    without the notifications)."""
+    async with logged_in_noting(settings, config_dir) as (pilot, _notes):
         await settle(pilot)
         yield pilot
-
-
-def table_of(pilot: Pilot) -> TodoTable:
-    return pilot.app.screen.query_one(TodoTable)
 
 
 def shown(pilot: Pilot) -> dict[str, bool]:

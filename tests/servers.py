@@ -19,17 +19,15 @@ import socket
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg2
 import pytest
 
-from todo_tui.config import Settings, load_settings
-from todo_tui.db import Database
+from tests.engines import Databases, create_database, drop_databases
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 RUN_AS = "postgres"
@@ -41,7 +39,6 @@ ENCODED_PASSWORD = quote(PASSWORD, safe="")
 LIMITED_ROLE = "one_connection"
 FOLDER_PREFIX = "todo-tui-servers-"
 START_LIMIT = 30.0
-TEST_BCRYPT_ROUNDS = 4
 
 
 class ServerFailed(Exception):
@@ -77,16 +74,16 @@ class TLSServer:
             f"postgresql://{ROLE}:{ENCODED_PASSWORD}@127.0.0.1:{port or self.port}/{dbname}{tail}"
         )
 
+    @property
+    def admin_url(self) -> str:
+        """The superuser's URL over the Unix socket (trust: the fixture's own set-up)."""
+        return f"postgresql+psycopg2://postgres@/postgres?host={self.socket_dir}&port={self.port}"
+
     def new_database(self) -> str:
-        name = f"todo_tui_test_{uuid.uuid4().hex[:12]}"
-        with contextlib.closing(self.local_connect()) as connection:
-            connection.cursor().execute(f'CREATE DATABASE "{name}" OWNER {ROLE}')
-        return name
+        return create_database(self.admin_url, owner=ROLE)
 
     def drop_databases(self, names: list[str]) -> None:
-        with contextlib.closing(self.local_connect()) as connection:
-            for name in names:
-                connection.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_databases(self.admin_url, names)
 
 
 @dataclass
@@ -102,44 +99,24 @@ class PgBouncer:
         return self.server.url(dbname, port=self.port, query="sslmode=require")
 
 
-class ServerDatabases:
+class ServerDatabases(Databases):
     """Like conftest's DatabaseFactory, on one of these servers: fresh databases by URL,
     dropped at the end of the module."""
 
     dialect = "postgresql"
 
     def __init__(self, server: TLSServer, *, bouncer: PgBouncer | None = None) -> None:
+        super().__init__()
         self.server = server
         self.bouncer = bouncer
-        self.created: list[str] = []
-        self.databases: list[Database] = []
 
     def new_url(self) -> str:
         name = self.server.new_database()
         self.created.append(name)
         return self.bouncer.url(name) if self.bouncer else self.server.url(name)
 
-    def settings(self, url: str | None = None) -> Settings:
-        settings = load_settings(database_url=url or self.new_url(), environ={})
-        return replace(settings, bcrypt_rounds=TEST_BCRYPT_ROUNDS)
-
-    def empty(self) -> Database:
-        database = Database(self.settings())
-        self.databases.append(database)
-        return database
-
-    def migrated(self) -> Database:
-        from todo_tui.schema import upgrade_to_head
-
-        database = self.empty()
-        upgrade_to_head(database)
-        return database
-
-    def close(self) -> None:
-        for database in self.databases:
-            database.dispose()
-        if self.created:
-            self.server.drop_databases(self.created)
+    def drop(self, names: list[str]) -> None:
+        self.server.drop_databases(names)
 
 
 # -- starting and stopping ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tests.outage import (
+    Notes,
     Server,
     logged_in,
     severe,
@@ -35,13 +36,30 @@ from tests.pilot import (
     stored,
 )
 from tests.wire import WireProxy
-from todo_tui.config import Settings
 
 
 def shut_down(fileno: int) -> None:
     """Drop a client's side of a connection (what a dead network does to it)."""
     with socket.socket(fileno=os.dup(fileno)) as sock:
         sock.shutdown(socket.SHUT_RDWR)
+
+
+@asynccontextmanager
+async def through_wire(
+    server: Server, config_dir: Path, *, warm: bool = True, **changes
+) -> AsyncIterator[tuple[Pilot, Notes, WireProxy]]:
+    """The app logged in to the server through a WireProxy (settings `changes` applied).
+    With `warm`, after a refresh: a warm connection in the pool (the change feed took the
+    first one for itself), so the next action is one round trip, not a connection set-up
+    at a second each way."""
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        settings = server.settings_for(wire.url(server.url), **changes)
+        async with logged_in(settings, config_dir) as (pilot, notes):
+            if warm:
+                await pilot.press("r")
+                await settle(pilot)
+            yield pilot, notes, wire
 
 
 async def test_toggle_whose_reply_was_lost_after_it_committed_is_not_a_conflict(
@@ -51,37 +69,30 @@ async def test_toggle_whose_reply_was_lost_after_it_committed_is_not_a_conflict(
     (the version it would make, the values it sets) and reports success, not a conflict."""
     alice = register(server.other)
     milk = add(server.other, alice, "Buy milk")
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url))
-        async with logged_in(settings, tmp_path) as (pilot, notes):
-            # A warm connection in the pool (the change feed took the first one for itself),
-            # so the toggle is one round trip, not a connection set-up at a second each way.
-            await pilot.press("r")
-            await settle(pilot)
-            checkouts: list = []
-            event.listen(
-                pilot.app.database.engine,
-                "checkout",
-                lambda dbapi_connection, record, proxy: checkouts.append(dbapi_connection),
-            )
-            wire.delay = 1.0  # the reply spends a second on the way back
-            wire.reset()
-            await pilot.press("space")
-            await eventually(
-                pilot,
-                lambda: stored(server.other, alice)[0].version == milk.version + 1,
-                "the toggle committed",
-            )
-            (in_flight,) = checkouts
-            wire.delay = 0.0
-            shut_down(in_flight.fileno())  # before its reply arrived
-            await settle(pilot)
-            shown = table_of(pilot).get(milk.id)
-            assert (shown.is_completed, shown.version) == (True, milk.version + 1)
-            assert not severe(notes)  # no "changed in another terminal"
-            updates = [q for q in wire.queries if q.startswith("UPDATE todo")]
-            assert len(updates) == 2  # it was sent again
+    async with through_wire(server, tmp_path) as (pilot, notes, wire):
+        checkouts: list = []
+        event.listen(
+            pilot.app.database.engine,
+            "checkout",
+            lambda dbapi_connection, record, proxy: checkouts.append(dbapi_connection),
+        )
+        wire.delay = 1.0  # the reply spends a second on the way back
+        wire.reset()
+        await pilot.press("space")
+        await eventually(
+            pilot,
+            lambda: stored(server.other, alice)[0].version == milk.version + 1,
+            "the toggle committed",
+        )
+        (in_flight,) = checkouts
+        wire.delay = 0.0
+        shut_down(in_flight.fileno())  # before its reply arrived
+        await settle(pilot)
+        shown = table_of(pilot).get(milk.id)
+        assert (shown.is_completed, shown.version) == (True, milk.version + 1)
+        assert not severe(notes)  # no "changed in another terminal"
+        updates = [q for q in wire.queries if q.startswith("UPDATE todo")]
+        assert len(updates) == 2  # it was sent again
     (todo,) = stored(server.other, alice)
     assert (todo.is_completed, todo.version) == (True, milk.version + 1)
 
@@ -120,29 +131,24 @@ async def test_add_whose_reply_was_lost_after_it_committed_is_saved_once(
     loss is done too: before client keys, it said "Not saved … Press ctrl+s to retry", and
     the retry made a second copy.)"""
     alice = register(server.other)
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url))
-        async with logged_in(settings, tmp_path) as (pilot, notes):
-            await pilot.press("r")  # a warm pooled connection (see the toggle's test)
+    async with through_wire(server, tmp_path) as (pilot, notes, wire):
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(pilot, "#title", "Call mum")
+        with lost_reply(pilot, wire) as lose:
+            await pilot.press("ctrl+s")
+            await eventually(pilot, lambda: stored(server.other, alice), "the insert committed")
+            lose()
             await settle(pilot)
-            await pilot.press("a")
-            await pilot.pause()
-            await fill(pilot, "#title", "Call mum")
-            with lost_reply(pilot, wire) as lose:
-                await pilot.press("ctrl+s")
-                await eventually(pilot, lambda: stored(server.other, alice), "the insert committed")
-                lose()
-                await settle(pilot)
-            if screen_name(pilot) == "TodoForm":
-                await pilot.press("ctrl+s")  # what the form offers
-                await settle(pilot)
-            assert len(stored(server.other, alice)) == 1, "a duplicate"
-            inserts = [q for q in wire.queries if q.startswith("INSERT INTO todo")]
-            assert len(inserts) == 2  # it was sent again
-            assert screen_name(pilot) == "TodoListScreen"
-            await eventually(pilot, lambda: titles(pilot) == ["Call mum"], "the todo shown")
-            assert not severe(notes)
+        if screen_name(pilot) == "TodoForm":
+            await pilot.press("ctrl+s")  # what the form offers
+            await settle(pilot)
+        assert len(stored(server.other, alice)) == 1, "a duplicate"
+        inserts = [q for q in wire.queries if q.startswith("INSERT INTO todo")]
+        assert len(inserts) == 2  # it was sent again
+        assert screen_name(pilot) == "TodoListScreen"
+        await eventually(pilot, lambda: titles(pilot) == ["Call mum"], "the todo shown")
+        assert not severe(notes)
     (todo,) = stored(server.other, alice)
     assert todo.title == "Call mum"
 
@@ -160,33 +166,28 @@ async def test_add_whose_outcome_is_unknown_says_so_and_reconciles_when_the_serv
     the todo may be saved, never "Not saved"; once the network is back it looks the key up
     by itself and says "Saved.", and the list shows the todo once."""
     alice = register(server.other)
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url), connect_timeout=2)
-        async with logged_in(settings, tmp_path) as (pilot, notes):
-            await pilot.press("r")
-            await settle(pilot)
-            await pilot.press("a")
-            await pilot.pause()
-            await fill(pilot, "#title", "Call mum")
-            form = pilot.app.screen
-            with lost_reply(pilot, wire):
-                await pilot.press("ctrl+s")
-                await eventually(pilot, lambda: stored(server.other, alice), "the insert committed")
-                wire.cut()  # the reply is lost, and so are new connections
-                error = form.query_one("#title-error", Static)
-                await eventually(
-                    pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
-                )
-            assert screen_name(pilot) == "TodoForm"
-            assert form.query_one("#title", Input).value == "Call mum"
-            wire.restore()
+    async with through_wire(server, tmp_path, connect_timeout=2) as (pilot, notes, wire):
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(pilot, "#title", "Call mum")
+        form = pilot.app.screen
+        with lost_reply(pilot, wire):
+            await pilot.press("ctrl+s")
+            await eventually(pilot, lambda: stored(server.other, alice), "the insert committed")
+            wire.cut()  # the reply is lost, and so are new connections
+            error = form.query_one("#title-error", Static)
             await eventually(
-                pilot, lambda: screen_name(pilot) == "TodoListScreen", "reconciled", timeout=10
+                pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
             )
-            await eventually(pilot, lambda: titles(pilot) == ["Call mum"], "the todo shown")
-            assert [m for level, m, _ in notes if level == "information"][-1] == "Saved."
-            assert not [m for m in severe(notes) if "ot saved" in m]
+        assert screen_name(pilot) == "TodoForm"
+        assert form.query_one("#title", Input).value == "Call mum"
+        wire.restore()
+        await eventually(
+            pilot, lambda: screen_name(pilot) == "TodoListScreen", "reconciled", timeout=10
+        )
+        await eventually(pilot, lambda: titles(pilot) == ["Call mum"], "the todo shown")
+        assert [m for level, m, _ in notes if level == "information"][-1] == "Saved."
+        assert not [m for m in severe(notes) if "ot saved" in m]
     assert [t.title for t in stored(server.other, alice)] == ["Call mum"]
 
 
@@ -197,35 +198,30 @@ async def test_edit_whose_outcome_is_unknown_says_so_and_reconciles_when_the_ser
     todo is found at the version and with the text this save makes."""
     alice = register(server.other)
     milk = add(server.other, alice, "Buy milk")
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url), connect_timeout=2)
-        async with logged_in(settings, tmp_path) as (pilot, notes):
-            await pilot.press("r")
-            await settle(pilot)
-            await pilot.press("e")
-            await pilot.pause()
-            await fill(pilot, "#title", "Buy oat milk")
-            form = pilot.app.screen
-            with lost_reply(pilot, wire):
-                await pilot.press("ctrl+s")
-                await eventually(
-                    pilot,
-                    lambda: stored(server.other, alice)[0].version == milk.version + 1,
-                    "the update committed",
-                )
-                wire.cut()
-                error = form.query_one("#title-error", Static)
-                await eventually(
-                    pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
-                )
-            assert screen_name(pilot) == "TodoForm"
-            wire.restore()
+    async with through_wire(server, tmp_path, connect_timeout=2) as (pilot, notes, wire):
+        await pilot.press("e")
+        await pilot.pause()
+        await fill(pilot, "#title", "Buy oat milk")
+        form = pilot.app.screen
+        with lost_reply(pilot, wire):
+            await pilot.press("ctrl+s")
             await eventually(
-                pilot, lambda: screen_name(pilot) == "TodoListScreen", "reconciled", timeout=10
+                pilot,
+                lambda: stored(server.other, alice)[0].version == milk.version + 1,
+                "the update committed",
             )
-            await eventually(pilot, lambda: titles(pilot) == ["Buy oat milk"], "the edit shown")
-            assert [m for level, m, _ in notes if level == "information"][-1] == "Saved."
+            wire.cut()
+            error = form.query_one("#title-error", Static)
+            await eventually(
+                pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
+            )
+        assert screen_name(pilot) == "TodoForm"
+        wire.restore()
+        await eventually(
+            pilot, lambda: screen_name(pilot) == "TodoListScreen", "reconciled", timeout=10
+        )
+        await eventually(pilot, lambda: titles(pilot) == ["Buy oat milk"], "the edit shown")
+        assert [m for level, m, _ in notes if level == "information"][-1] == "Saved."
     (todo,) = stored(server.other, alice)
     assert (todo.title, todo.version) == ("Buy oat milk", milk.version + 1)
 
@@ -236,32 +232,25 @@ async def test_add_typed_on_after_an_unknown_outcome_saves_the_new_text_over_the
     """After "may be saved" the user changes the title and saves: the first attempt (found
     by its key) gets the new text, as an edit; still one todo."""
     alice = register(server.other)
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url), connect_timeout=2)
-        async with logged_in(settings, tmp_path) as (pilot, _notes):
-            await pilot.press("r")
-            await settle(pilot)
-            await pilot.press("a")
-            await pilot.pause()
-            await fill(pilot, "#title", "Call mum")
-            form = pilot.app.screen
-            with lost_reply(pilot, wire):
-                await pilot.press("ctrl+s")
-                await eventually(pilot, lambda: stored(server.other, alice), "the insert committed")
-                wire.cut()
-                error = form.query_one("#title-error", Static)
-                await eventually(
-                    pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
-                )
-            await fill(pilot, "#title", "Call mum on Sunday")
-            wire.restore()
+    async with through_wire(server, tmp_path, connect_timeout=2) as (pilot, _notes, wire):
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(pilot, "#title", "Call mum")
+        form = pilot.app.screen
+        with lost_reply(pilot, wire):
             await pilot.press("ctrl+s")
+            await eventually(pilot, lambda: stored(server.other, alice), "the insert committed")
+            wire.cut()
+            error = form.query_one("#title-error", Static)
             await eventually(
-                pilot, lambda: screen_name(pilot) == "TodoListScreen", "saved", timeout=10
+                pilot, lambda: str(error.render()) == MAY_BE_SAVED, "the form's sentence"
             )
-            await settle(pilot)
-            assert titles(pilot) == ["Call mum on Sunday"]
+        await fill(pilot, "#title", "Call mum on Sunday")
+        wire.restore()
+        await pilot.press("ctrl+s")
+        await eventually(pilot, lambda: screen_name(pilot) == "TodoListScreen", "saved", timeout=10)
+        await settle(pilot)
+        assert titles(pilot) == ["Call mum on Sunday"]
     (todo,) = stored(server.other, alice)
     assert (todo.title, todo.version) == ("Call mum on Sunday", 2)
 
@@ -273,40 +262,33 @@ async def test_delete_whose_reply_was_lost_after_it_committed_can_be_undone(
     first attempt's doing. Deleted, undoable, and no "deleted in another terminal"."""
     alice = register(server.other)
     milk = add(server.other, alice, "Buy milk")
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url))
-        async with logged_in(settings, tmp_path) as (pilot, notes):
-            await pilot.press("r")  # a warm pooled connection (see the toggle's test)
-            await settle(pilot)
-            checkouts: list = []
-            event.listen(
-                pilot.app.database.engine,
-                "checkout",
-                lambda dbapi_connection, record, proxy: checkouts.append(dbapi_connection),
-            )
-            await pilot.press("d")
-            await pilot.pause()
-            assert screen_name(pilot) == "ConfirmDialog"
-            wire.delay = 1.0  # the reply spends a second on the way back
-            wire.reset()
-            await pilot.press("enter")
-            await eventually(
-                pilot, lambda: stored(server.other, alice) == [], "the delete committed"
-            )
-            (in_flight,) = checkouts
-            wire.delay = 0.0
-            shut_down(in_flight.fileno())  # before its reply arrived
-            await settle(pilot)
-            deletes = [q for q in wire.queries if q.startswith("DELETE FROM todo")]
-            assert len(deletes) == 2  # it was sent again
-            assert titles(pilot) == []
-            assert [m for _, m, _ in notes] == ["Deleted. Press u to undo."]
+    async with through_wire(server, tmp_path) as (pilot, notes, wire):
+        checkouts: list = []
+        event.listen(
+            pilot.app.database.engine,
+            "checkout",
+            lambda dbapi_connection, record, proxy: checkouts.append(dbapi_connection),
+        )
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen_name(pilot) == "ConfirmDialog"
+        wire.delay = 1.0  # the reply spends a second on the way back
+        wire.reset()
+        await pilot.press("enter")
+        await eventually(pilot, lambda: stored(server.other, alice) == [], "the delete committed")
+        (in_flight,) = checkouts
+        wire.delay = 0.0
+        shut_down(in_flight.fileno())  # before its reply arrived
+        await settle(pilot)
+        deletes = [q for q in wire.queries if q.startswith("DELETE FROM todo")]
+        assert len(deletes) == 2  # it was sent again
+        assert titles(pilot) == []
+        assert [m for _, m, _ in notes] == ["Deleted. Press u to undo."]
 
-            await pilot.press("u")
-            await settle(pilot)
-            assert titles(pilot) == ["Buy milk"]
-            assert not severe(notes)
+        await pilot.press("u")
+        await settle(pilot)
+        assert titles(pilot) == ["Buy milk"]
+        assert not severe(notes)
     (todo,) = stored(server.other, alice)
     assert (todo.id, todo.title) == (milk.id, "Buy milk")
 
@@ -318,24 +300,21 @@ async def test_undo_whose_reply_was_lost_after_it_committed_is_restored_once(
     it finds its first attempt (no "changed at the same time"), and the list shows it."""
     alice = register(server.other)
     milk = add(server.other, alice, "Buy milk")
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url))
-        async with logged_in(settings, tmp_path) as (pilot, notes):
-            await pilot.press("d")
-            await pilot.pause()
-            await pilot.press("enter")
+    async with through_wire(server, tmp_path, warm=False) as (pilot, notes, wire):
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert titles(pilot) == []
+        with lost_reply(pilot, wire) as lose:
+            await pilot.press("u")
+            await eventually(pilot, lambda: stored(server.other, alice), "the undo committed")
+            lose()
             await settle(pilot)
-            assert titles(pilot) == []
-            with lost_reply(pilot, wire) as lose:
-                await pilot.press("u")
-                await eventually(pilot, lambda: stored(server.other, alice), "the undo committed")
-                lose()
-                await settle(pilot)
-            inserts = [q for q in wire.queries if q.startswith("INSERT INTO todo")]
-            assert len(inserts) == 2  # it was sent again
-            assert titles(pilot) == ["Buy milk"]
-            assert not severe(notes)
+        inserts = [q for q in wire.queries if q.startswith("INSERT INTO todo")]
+        assert len(inserts) == 2  # it was sent again
+        assert titles(pilot) == ["Buy milk"]
+        assert not severe(notes)
     (todo,) = stored(server.other, alice)
     assert (todo.id, todo.title) == (milk.id, "Buy milk")
 
@@ -349,18 +328,23 @@ def users(server: Server) -> list[tuple]:
 
 
 @asynccontextmanager
-async def at_create_account(settings: Settings, config_dir: Path) -> AsyncIterator[Pilot]:
-    """The app on the create-account screen, EMAIL and PASSWORD typed, not yet sent."""
-    app = make_app(settings, config_dir)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert screen_name(pilot) == "RegisterScreen"
-        await fill(pilot, "#email", EMAIL)
-        await fill(pilot, "#password", PASSWORD)
-        await fill(pilot, "#confirm", PASSWORD)
-        yield pilot
+async def at_create_account(
+    server: Server, config_dir: Path, **changes
+) -> AsyncIterator[tuple[Pilot, WireProxy]]:
+    """The app through a WireProxy (settings `changes` applied) on the create-account
+    screen, EMAIL and PASSWORD typed, not yet sent."""
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        app = make_app(server.settings_for(wire.url(server.url), **changes), config_dir)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert screen_name(pilot) == "RegisterScreen"
+            await fill(pilot, "#email", EMAIL)
+            await fill(pilot, "#password", PASSWORD)
+            await fill(pilot, "#confirm", PASSWORD)
+            yield pilot, wire
 
 
 async def test_create_account_whose_reply_was_lost_after_it_committed_logs_in(
@@ -370,46 +354,40 @@ async def test_create_account_whose_reply_was_lost_after_it_committed_logs_in(
     the typed password verifies against its hash, so it is this one's: logged in, one
     account. (Whatever the screen offers after the loss is done too: before, Enter read
     "An account with this email already exists.")"""
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url))
-        async with at_create_account(settings, tmp_path) as pilot:
-            with lost_reply(pilot, wire) as lose:
-                await pilot.press("enter")
-                await eventually(pilot, lambda: users(server), "the account committed")
-                lose()
-                await settle(pilot)
-            if screen_name(pilot) == "RegisterScreen":
-                await pilot.press("enter")  # what the screen offers
-                await settle(pilot)
-            assert screen_name(pilot) == "TodoListScreen"
-            assert pilot.app.screen.user.email == EMAIL
-            inserts = [q for q in wire.queries if q.startswith('INSERT INTO "user"')]
-            assert len(inserts) == 2  # it was sent again
+    async with at_create_account(server, tmp_path) as (pilot, wire):
+        with lost_reply(pilot, wire) as lose:
+            await pilot.press("enter")
+            await eventually(pilot, lambda: users(server), "the account committed")
+            lose()
+            await settle(pilot)
+        if screen_name(pilot) == "RegisterScreen":
+            await pilot.press("enter")  # what the screen offers
+            await settle(pilot)
+        assert screen_name(pilot) == "TodoListScreen"
+        assert pilot.app.screen.user.email == EMAIL
+        inserts = [q for q in wire.queries if q.startswith('INSERT INTO "user"')]
+        assert len(inserts) == 2  # it was sent again
     assert users(server) == [(EMAIL,)]
 
 
 async def test_create_account_whose_outcome_is_unknown_says_so_and_enter_logs_in(
     server: Server, tmp_path: Path
 ) -> None:
-    host = sa.make_url(server.url)
-    with WireProxy(host.host, host.port) as wire:
-        settings = server.settings_for(wire.url(server.url), connect_timeout=2)
-        async with at_create_account(settings, tmp_path) as pilot:
-            screen = pilot.app.screen
-            with lost_reply(pilot, wire):
-                await pilot.press("enter")
-                await eventually(pilot, lambda: users(server), "the account committed")
-                wire.cut()  # the reply is lost, and the retry cannot connect
-                await settle(pilot)
-            assert screen_name(pilot) == "RegisterScreen"
-            error = str(screen.query_one("#confirm-error", Static).render())
-            assert error == (
-                "The connection was lost before the database answered: the account may be "
-                "created. Press Enter — it is never created twice."
-            )
-            wire.restore()
+    async with at_create_account(server, tmp_path, connect_timeout=2) as (pilot, wire):
+        screen = pilot.app.screen
+        with lost_reply(pilot, wire):
             await pilot.press("enter")
+            await eventually(pilot, lambda: users(server), "the account committed")
+            wire.cut()  # the reply is lost, and the retry cannot connect
             await settle(pilot)
-            assert screen_name(pilot) == "TodoListScreen"
+        assert screen_name(pilot) == "RegisterScreen"
+        error = str(screen.query_one("#confirm-error", Static).render())
+        assert error == (
+            "The connection was lost before the database answered: the account may be "
+            "created. Press Enter — it is never created twice."
+        )
+        wire.restore()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(pilot) == "TodoListScreen"
     assert users(server) == [(EMAIL,)]

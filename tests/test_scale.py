@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import TEST_BCRYPT_ROUNDS
+from tests.engines import TEST_BCRYPT_ROUNDS
 from tests.pilot import wait_until
 from todo_tui import auth, live, todos
 from todo_tui.config import Settings, load_settings

@@ -8,9 +8,11 @@ Rendering does not depend on the database, so these run on SQLite files at fixed
 from __future__ import annotations
 
 import fcntl
+import inspect
 import shutil
 import tempfile
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import SQLModel
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.pilot import FIXED_NOW, fill, log_in, make_app, settle
@@ -116,6 +119,54 @@ def app_for(database: Database, config_dir: Path):
     return make_app(database.settings, config_dir, clock=lambda: FIXED_NOW)
 
 
+def behind_database(name: str) -> Database:
+    """A database an older todo-tui made (at the first revision)."""
+    database = fixed_database(name)
+    config = alembic_config()
+    with migration_connection(database) as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    return database
+
+
+def unreachable_app(config_dir: Path):
+    """The app on a server that refuses every connection."""
+    settings = load_settings(
+        database_url="postgresql://alice:s3cr3t@127.0.0.1:1/neondb", environ={}
+    )
+    return make_app(settings, config_dir)
+
+
+Step = Callable[[Pilot], Awaitable[object] | None]
+
+
+def steps(*them: Step) -> Callable[[Pilot], Awaitable[None]]:
+    """A run_before doing each step in turn (a coroutine function of the pilot, or a plain
+    function of it)."""
+
+    async def run_before(pilot: Pilot) -> None:
+        for step in them:
+            done = step(pilot)
+            if inspect.isawaitable(done):
+                await done
+
+    return run_before
+
+
+def press(*keys: str) -> Step:
+    return lambda pilot: pilot.press(*keys)
+
+
+def typed(selector: str, text: str) -> Step:
+    return lambda pilot: fill(pilot, selector, text)
+
+
+def paste(text: str) -> Step:
+    return lambda pilot: pilot.app.screen.query_one("#title", Input).post_message(
+        events.Paste(text)
+    )
+
+
 class TestStartupScreen:
     def test_connecting(self, snap_compare, config_dir):
         settings = load_settings(database_url=NEON_URL, environ={})
@@ -128,11 +179,7 @@ class TestStartupScreen:
             gate.set()
 
     def test_connection_error(self, snap_compare, config_dir):
-        settings = load_settings(
-            database_url="postgresql://alice:s3cr3t@127.0.0.1:1/neondb", environ={}
-        )
-        app = make_app(settings, config_dir)
-        assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+        assert snap_compare(unreachable_app(config_dir), terminal_size=SIZE, run_before=settle)
 
 
 class TestSchemaDialog:
@@ -144,27 +191,14 @@ class TestSchemaDialog:
         assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
     def test_behind(self, snap_compare, config_dir):
-        database = fixed_database("behind")
-        config = alembic_config()
-        with migration_connection(database) as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")  # an older todo-tui's database
+        database = behind_database("behind")
         assert snap_compare(app_for(database, config_dir), terminal_size=SIZE, run_before=settle)
 
     def test_behind_backed_up(self, snap_compare, config_dir):
-        database = fixed_database("backed-up")
         for old in SNAPSHOT_DIR.glob("backed-up.backup-*"):
             old.unlink()
-        config = alembic_config()
-        with migration_connection(database) as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
-
-        async def run_before(pilot):
-            await settle(pilot)
-            await pilot.click("#backup")
-            await settle(pilot)
-
+        database = behind_database("backed-up")
+        run_before = steps(settle, lambda pilot: pilot.click("#backup"), settle)
         app = app_for(database, config_dir)
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -204,33 +238,28 @@ class TestSchemaDialog:
 
 class TestLoginScreen:
     def test_empty(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await settle(pilot)
-            no_blink(pilot)
-
+        run_before = steps(settle, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
     def test_wrong_password(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await settle(pilot)
-            await log_in(pilot, "alice@example.com", "not the password")
-            no_blink(pilot)
-
+        run_before = steps(
+            settle, lambda pilot: log_in(pilot, "alice@example.com", "not the password"), no_blink
+        )
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
 class TestRegisterScreen:
     def test_validation_messages(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await settle(pilot)
-            await pilot.press("ctrl+n")
-            await fill(pilot, "#email", "alice@")
-            await fill(pilot, "#password", "short")
-            await fill(pilot, "#confirm", "shorter")
-            await pilot.press("enter")
-            await settle(pilot)
-            no_blink(pilot)
-
+        run_before = steps(
+            settle,
+            press("ctrl+n"),
+            typed("#email", "alice@"),
+            typed("#password", "short"),
+            typed("#confirm", "shorter"),
+            press("enter"),
+            settle,
+            no_blink,
+        )
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
@@ -239,58 +268,42 @@ async def logged_in(pilot) -> None:
     await log_in(pilot, "alice@example.com", PASSWORD)
 
 
+new_form = (logged_in, press("a"), settle)  # the steps to an empty new todo's form
+
+
 class TestTodoListScreen:
     def test_empty(self, snap_compare, seeded, config_dir):
         with seeded.session() as session:
             auth.register(session, email="bob@example.com", password=PASSWORD, rounds=4)
 
-        async def run_before(pilot):
-            await settle(pilot)
-            await log_in(pilot, "bob@example.com", PASSWORD)
-
+        run_before = steps(settle, lambda pilot: log_in(pilot, "bob@example.com", PASSWORD))
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
     def test_mixed(self, snap_compare, seeded, config_dir):
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=logged_in)
 
     def test_search(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("slash")
-            await fill(pilot, "#search", "MILK")
-            no_blink(pilot)
-
+        run_before = steps(logged_in, press("slash"), typed("#search", "MILK"), no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
     def test_filter_done(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("f", "f")
-
+        run_before = steps(logged_in, press("f", "f"))
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
 class TestTodoForm:
     def test_pasted_title_cut_to_the_limit(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-            pilot.app.screen.query_one("#title", Input).post_message(events.Paste("x" * 201))
+        def notes(pilot) -> None:
             pilot.app.screen.query_one("#description", TextArea).text = "Some notes"
-            await settle(pilot)
-            no_blink(pilot)
 
+        run_before = steps(*new_form, paste("x" * 201), notes, settle, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
     def test_edit(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("down", "e")
-            await settle(pilot)
+        def cursor_home(pilot) -> None:
             pilot.app.screen.query_one("#title", Input).cursor_position = 0
-            no_blink(pilot)
 
+        run_before = steps(logged_in, press("down", "e"), settle, cursor_home, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
@@ -372,11 +385,7 @@ class TestDueDates:
 
 class TestConfirmDialog:
     def test_delete(self, snap_compare, seeded, config_dir):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("d")
-            await settle(pilot)
-
+        run_before = steps(logged_in, press("d"), settle)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 
@@ -387,9 +396,7 @@ PASTED = "A pasted megabyte " * 60_000  # about 1 MB
 
 
 async def discard_asked(pilot) -> None:
-    await logged_in(pilot)
-    await pilot.press("a")
-    await settle(pilot)
+    await steps(*new_form)(pilot)
     pilot.app.screen.query_one("#title", Input).insert_text_at_cursor("Buy bread")
     pilot.app.screen.query_one("#description", TextArea).text = "Seeded rye\nfrom the bakery"
     await pilot.press("escape")
@@ -403,72 +410,40 @@ class TestSmallTerminals:
         assert snap_compare(app, terminal_size=size, run_before=settle)
 
     def test_behind(self, snap_compare, config_dir, size):
-        database = fixed_database("behind")
-        config = alembic_config()
-        with migration_connection(database) as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
+        database = behind_database("behind")
         assert snap_compare(app_for(database, config_dir), terminal_size=size, run_before=settle)
 
     def test_connection_error(self, snap_compare, config_dir, size):
-        settings = load_settings(
-            database_url="postgresql://alice:s3cr3t@127.0.0.1:1/neondb", environ={}
-        )
-        app = make_app(settings, config_dir)
-        assert snap_compare(app, terminal_size=size, run_before=settle)
+        assert snap_compare(unreachable_app(config_dir), terminal_size=size, run_before=settle)
 
     def test_login(self, snap_compare, seeded, config_dir, size):
-        async def run_before(pilot):
-            await settle(pilot)
-            no_blink(pilot)
-
+        run_before = steps(settle, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
     def test_list(self, snap_compare, seeded, config_dir, size):
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=logged_in)
 
     def test_new_todo_form(self, snap_compare, seeded, config_dir, size):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-            await pilot.press("enter")  # empty: the error shows under the title
-            await settle(pilot)
-            no_blink(pilot)
-
+        # empty: the error shows under the title
+        run_before = steps(*new_form, press("enter"), settle, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
     def test_form_after_a_pasted_megabyte(self, snap_compare, seeded, config_dir, size):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-            pilot.app.screen.query_one("#title", Input).post_message(events.Paste(PASTED))
-            await settle(pilot)
-            no_blink(pilot)
-
+        run_before = steps(*new_form, paste(PASTED), settle, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
     def test_delete_confirm(self, snap_compare, seeded, config_dir, size):
-        async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("down", "down", "d")  # the long title, with a description
-            await settle(pilot)
-
+        # the long title, with a description
+        run_before = steps(logged_in, press("down", "down", "d"), settle)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
     def test_discard_over_the_form(self, snap_compare, seeded, config_dir, size):
-        async def run_before(pilot):
-            await discard_asked(pilot)
-            no_blink(pilot)
-
+        run_before = steps(discard_asked, no_blink)
         assert snap_compare(app_for(seeded, config_dir), terminal_size=size, run_before=run_before)
 
     def test_conflict(self, snap_compare, seeded, config_dir, size):
         async def run_before(pilot):
-            await logged_in(pilot)
-            await pilot.press("e")  # the newest: "Call mum"
-            await settle(pilot)
+            await steps(logged_in, press("e"), settle)(pilot)  # the newest: "Call mum"
             form = pilot.app.screen
             todo = form.todo
             seeded.run(

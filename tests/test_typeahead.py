@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 
 import pytest
@@ -34,6 +35,7 @@ from tests.pilot import (
     settle,
     stored,
 )
+from todo_tui import typeahead
 from todo_tui.db import Database
 from todo_tui.schema import upgrade_to_head
 from todo_tui.typeahead import TypeAhead
@@ -88,6 +90,45 @@ async def test_a_title_typed_ahead_after_a_goes_to_the_new_form(database, tmp_pa
         assert screen_name(pilot) == "TodoListScreen"
         assert [t.title for t in stored(database, user)] == [title]
         assert (table.sort_by, table.filter_by) == ("due", "all")
+
+
+async def test_todos_typed_ahead_while_a_save_is_on_its_way_are_each_added(database, tmp_path):
+    # The keys after ⏎ arrive while the form is still saving: they wait for it to close.
+    user = register(database)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        burst(app, "a", "First one", "<enter>", "a", "Second one", "<enter>")
+        await typed(pilot)
+        await app.wait_for_database()
+        assert screen_name(pilot) == "TodoListScreen"
+        assert sorted(t.title for t in stored(database, user)) == ["First one", "Second one"]
+
+
+async def test_keys_typed_after_a_save_that_hangs_reach_the_form_and_are_saved(
+    database, tmp_path, monkeypatch
+):
+    # A save that does not answer must not swallow what was typed after it.
+    user = register(database)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        monkeypatch.setattr(typeahead, "BUSY_TIMEOUT", 1.0)
+        hung = threading.Event()
+        app.database_thread.submit(hung.wait)  # the save queues behind this
+        burst(app, "a", "Pay", "<enter>", " rent")
+        await eventually(pilot, lambda: app.screen.has_class("-busy"), "the form saving")
+        form = app.screen
+        assert form.query_one("#title", Input).value == "Pay"  # " rent" held meanwhile
+        assert not app._type_ahead.idle
+        await eventually(pilot, lambda: app._type_ahead.idle, "given up waiting", timeout=5)
+        assert form.query_one("#title", Input).value == "Pay rent"
+        hung.set()
+        await eventually(pilot, lambda: screen_name(pilot) == "TodoListScreen", "saved")
+        await app.wait_for_database()
+        assert [t.title for t in stored(database, user)] == ["Pay rent"]
 
 
 async def test_a_key_whose_answer_never_comes_holds_the_next_one_only_briefly(

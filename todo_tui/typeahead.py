@@ -5,13 +5,16 @@ has handled the previous one. Keys read in one burst (a password manager's auto-
 script, fast typing) therefore all land in the same widget: the password after
 `email⏎` goes into the Email field, and the title after `a` goes to the list instead of
 the form that `a` opens. Here the app hands on the next key only once the screen has
-handled everything the previous one set off (a focus move, a pushed screen's mount).
+handled everything the previous one set off (a focus move, a pushed screen's mount), and,
+while the screen is busy with what that key asked for (a form saving, a log in on its way:
+the screen has the `-busy` class), until it is done: `aFirst⏎aSecond⏎` adds two todos.
 Imports Textual and the standard library only: it runs on the first frame.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 
 from textual import events
@@ -23,6 +26,11 @@ from textual.message_pump import MessagePump
 MAX_ROUNDS = 20
 # Seconds a key is held at most: a widget closed before it answered never will.
 KEY_TIMEOUT = 0.5
+# ... and while the screen is busy (a save still on its way): the keys then go to the
+# screen as it is, so that a save that hangs never swallows what was typed after it.
+BUSY_TIMEOUT = 10.0
+# Seconds between looks at a busy screen.
+BUSY_CHECK = 0.02
 
 Held = events.Key | events.Paste
 
@@ -44,6 +52,8 @@ class TypeAhead:
         self.releasing: Held | None = None
         self._handing_on: Held | None = None
         self._key = 0  # which handed-on key the rounds in flight are for
+        self._busy_screen: object = None  # the busy screen keys wait for, since when
+        self._busy_since = 0.0
 
     @property
     def idle(self) -> bool:
@@ -80,8 +90,35 @@ class TypeAhead:
             self._round(key, 1)
 
     def _overdue(self, key: int) -> None:
-        if key == self._key and self._busy and self.releasing is None:
+        if key != self._key or not self._busy or self.releasing is not None:
+            return
+        if self._waiting():
+            asyncio.get_running_loop().call_later(BUSY_CHECK, self._overdue, key)
+        else:
             self._release()
+
+    def _waiting(self) -> bool:
+        """Whether the screen is busy with what a key asked for, for under BUSY_TIMEOUT
+        (counted once per busy spell, not per held key)."""
+        try:
+            screen = self._app.screen
+        except ScreenStackError:
+            return False
+        if not screen.has_class("-busy"):
+            self._busy_screen = None
+            return False
+        if self._busy_screen is not screen:
+            self._busy_screen, self._busy_since = screen, time.monotonic()
+        return time.monotonic() - self._busy_since < BUSY_TIMEOUT
+
+    def _when_done(self, key: int) -> None:
+        """Settle again once the busy screen is done (it may close, moving the focus)."""
+        if key != self._key or self.releasing is not None:
+            return
+        if self._waiting():
+            asyncio.get_running_loop().call_later(BUSY_CHECK, self._when_done, key)
+        else:
+            self._round(key, 1)
 
     def _nodes(self) -> list[MessagePump]:
         """Who handles a key and what it sets off: the focused widget and its ancestors up
@@ -116,6 +153,8 @@ class TypeAhead:
     def _round_done(self, key: int, number: int) -> None:
         if number < MAX_ROUNDS and not all(_quiet(node) for node in self._nodes()):
             self._round(key, number + 1)
+        elif self._waiting():
+            self._when_done(key)
         else:
             self._release()
 

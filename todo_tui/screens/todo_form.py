@@ -401,9 +401,9 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         except (InvalidInput, DatabaseFault) as failure:
             self._failed(failure, sent=(todo, version, draft) if sent else None)
             return
-        if self.todo is None and not self._holds(record):
-            # An earlier attempt of this form landed (its reply lost) with the text it had
-            # then: what the form holds now is saved over it, as an edit.
+        if not self._holds(record):
+            # What landed is not what the form holds now (typed while the save was on its
+            # way, or an earlier attempt whose reply was lost): saved over it, as an edit.
             self.todo = record
             self._save(version=record.version)
             return
