@@ -7,9 +7,14 @@ import json
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from todo_tui.faults import InvalidInput
+from todo_tui.records import TodoRecord
 from todo_tui.transfer import ImportRefused, detect_format, export_text, read_import
 from todo_tui.transfer.items import MAX_FILE_BYTES
+from todo_tui.validation import clean_description, clean_tags, title_problem
 
 TASK = {
     "uuid": "2d815839-a82c-4417-99d6-8d6a7758f854",
@@ -237,8 +242,6 @@ def test_a_csv_cell_of_several_lines_is_one_description() -> None:
 def test_ical_export_folds_long_lines_and_escapes_text() -> None:
     from icalendar import Calendar
 
-    from todo_tui.records import TodoRecord
-
     now = datetime(2026, 12, 1, 8, tzinfo=UTC)
     title = "Écrire, vite; à Zoë \\ " + "é" * 150
     todo = TodoRecord(
@@ -255,3 +258,68 @@ def test_ical_export_folds_long_lines_and_escapes_text() -> None:
     assert str(entry["summary"]) == title[:200]
     assert str(entry["description"]) == "one\ntwo, three"
     assert entry["dtstamp"].dt == now
+
+
+# ---------------------------------------------------------------------------------------
+# Any todo the app can hold comes back from JSON and CSV as it was
+
+_text = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60
+)
+_moments = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+)
+
+
+@st.composite
+def records(draw) -> TodoRecord:
+    title = draw(_text.map(str.strip).filter(lambda t: title_problem(t) is None))
+    description = draw(st.none() | st.text(max_size=80).map(lambda d: d.replace("\x00", "")))
+    if description is not None:
+        try:
+            description = clean_description(description)
+        except InvalidInput:
+            description = None
+    tags = clean_tags(
+        draw(st.lists(st.from_regex(r"[a-zA-Zé0-9._-]{1,12}", fullmatch=True), max_size=4))
+    )
+    due_date = draw(st.none() | st.dates(date(2000, 1, 1), date(2100, 1, 1)))
+    due_time = draw(st.none() | st.times()) if due_date else None
+    done = draw(st.booleans())
+    return TodoRecord(
+        id=draw(st.integers(1, 10**9)),
+        title=title,
+        description=description,
+        is_completed=done,
+        created_at=draw(_moments),
+        updated_at=draw(_moments),
+        due_date=due_date,
+        due_time=due_time,
+        priority=draw(st.integers(0, 3)),
+        completed_at=draw(_moments) if done else None,
+        tags=tags,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(records(), max_size=5, unique_by=lambda r: r.id), st.sampled_from(["json", "csv"]))
+def test_json_and_csv_carry_every_field(todos, format) -> None:
+    items = read_import(export_text(todos, format).encode(), format, zone=UTC).items
+    assert len(items) == len(todos)
+    for todo, item in zip(todos, items, strict=True):
+        assert (item.title, item.description, item.done) == (
+            todo.title,
+            todo.description,
+            todo.is_completed,
+        )
+        assert (item.due_date, item.due_time, item.priority, item.tags) == (
+            todo.due_date,
+            todo.due_time,
+            todo.priority,
+            todo.tags,
+        )
+        assert (item.created_at, item.updated_at, item.completed_at) == (
+            todo.created_at,
+            todo.updated_at,
+            todo.completed_at,
+        )
