@@ -57,7 +57,7 @@ def _owner(database, email: str) -> int:
         return register(session, email=email, password="benchmark password", rounds=4).id
 
 
-def measure(url: str, repeat: int) -> dict[str, float]:
+def measure(url: str, repeat: int, size: int = SIZE) -> dict[str, float]:
     from todo_tui.config import load_settings
     from todo_tui.db import Database
     from todo_tui.transfer import EXPORT_FORMATS, read_import
@@ -65,7 +65,7 @@ def measure(url: str, repeat: int) -> dict[str, float]:
 
     migrate(url)
     database = Database(load_settings(database_url=url, environ={}))
-    data = taskwarrior_export(SIZE)
+    data = taskwarrior_export(size)
     samples: dict[str, list[float]] = {"read": [], "write": [], "import": []}
     owner = 0
     try:
@@ -77,7 +77,7 @@ def measure(url: str, repeat: int) -> dict[str, float]:
             with database.session() as session:
                 result = import_plan(session, owner_id=owner, plan=plan)
             written = time.perf_counter()
-            assert len(result.added) == SIZE, result.summary
+            assert len(result.added) == size, result.summary
             samples["read"].append(read - started)
             samples["write"].append(written - read)
             samples["import"].append(written - started)
@@ -97,15 +97,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--size", type=int, default=SIZE, help="todos (the goals are for 10,000)")
     args = parser.parse_args()
     columns: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        columns["SQLite"] = measure(f"sqlite:///{Path(folder) / 'bench.db'}", args.repeat)
+        sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        columns["SQLite"] = measure(sqlite_url, args.repeat, args.size)
     with maybe_postgres(not args.no_postgres) as server:
         if server is not None:
-            columns["PostgreSQL"] = measure(server.new_database(), args.repeat)
+            columns["PostgreSQL"] = measure(server.new_database(), args.repeat, args.size)
     names = list(next(iter(columns.values())))
-    print(f"10,000 todos, median of {args.repeat} (seconds)")
+    print(f"{args.size:,} todos, median of {args.repeat} (seconds)")
     print(f"{'':<18}" + "".join(f"{name:>12}" for name in columns) + f"{'goal':>8}")
     for name in names:
         goal = {"import": IMPORT_GOAL}.get(name, EXPORT_GOAL if "export" in name else None)
