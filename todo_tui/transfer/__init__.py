@@ -5,27 +5,16 @@
   `ImportPlan` (the todos to add, what is skipped and why, what each field becomes), the
   format detected when not given. `ImportRefused` (one sentence, naming the line or item)
   for anything that cannot be imported; nothing is written before a whole file is read.
+- `todo_item(todo)`: a todo as todo-tui's JSON item (what `todo-tui list --json` prints).
 
 `todo_tui.transfer.service` writes a plan to the database and reads a list to export.
+Importing this package loads only the names below (the command line's parser needs them
+on every launch); the rest is loaded on first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import tzinfo
-
-from todo_tui.records import TodoRecord
-from todo_tui.transfer import csv_format, ical, json_format, markdown, taskwarrior, todotxt
-from todo_tui.transfer.items import (
-    ImportItem,
-    ImportPlan,
-    ImportRefused,
-    Progress,
-    Skipped,
-    decode,
-    local_zone,
-    todo_item,
-)
+import importlib
 
 EXPORT_FORMATS = ("json", "csv", "markdown", "todotxt", "ical")
 IMPORT_FORMATS = ("json", "taskwarrior", "todotxt", "ical", "csv")
@@ -38,116 +27,22 @@ FORMAT_NAMES = {
     "markdown": "Markdown",
 }
 
-__all__ = [
-    "EXPORT_FORMATS",
-    "FORMAT_NAMES",
-    "IMPORT_FORMATS",
-    "ImportItem",
-    "ImportPlan",
-    "ImportRefused",
-    "Progress",
-    "Skipped",
-    "detect_format",
-    "export_text",
-    "read_import",
-    "todo_item",
-]
+_LAZY = {
+    "detect_format": "todo_tui.transfer.formats",
+    "export_text": "todo_tui.transfer.formats",
+    "read_import": "todo_tui.transfer.formats",
+    "ImportItem": "todo_tui.transfer.items",
+    "ImportPlan": "todo_tui.transfer.items",
+    "ImportRefused": "todo_tui.transfer.items",
+    "Progress": "todo_tui.transfer.items",
+    "Skipped": "todo_tui.transfer.items",
+    "todo_item": "todo_tui.transfer.items",
+}
+
+__all__ = ["EXPORT_FORMATS", "FORMAT_NAMES", "IMPORT_FORMATS", *_LAZY]
 
 
-def export_text(
-    todos: Iterable[TodoRecord],
-    format: str = "json",
-    *,
-    group_by: str = "tag",
-    zone: tzinfo | None = None,
-) -> str:
-    """`todos` in `format`. `group_by` ("tag" or "due"): Markdown's sections; `zone`: the
-    zone of todo.txt's dates (by default the local one)."""
-    if format == "json":
-        return json_format.export(todos)
-    if format == "csv":
-        return csv_format.export(todos)
-    if format == "markdown":
-        return markdown.export(todos, group_by=group_by)
-    if format == "todotxt":
-        return todotxt.export(todos, zone=zone or local_zone())
-    if format == "ical":
-        return ical.export(todos)
-    raise ValueError(f"format is one of {', '.join(EXPORT_FORMATS)}, not {format!r}")
-
-
-def _looks_like_markdown(text: str) -> bool:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return bool(lines) and any(line.startswith(("- [ ]", "- [x]", "* [ ]")) for line in lines[:20])
-
-
-def detect_format(text: str) -> str:
-    """The import format `text` is in; ImportRefused when it is none of them."""
-    return _detect(text)[0]
-
-
-def _detect(text: str) -> tuple[str, object]:
-    """(the format, the file's JSON value when it is JSON, else None)."""
-    start = text.lstrip("\ufeff \t\r\n")
-    if not start:
-        raise ImportRefused("the file is empty: there is nothing to import.")
-    if ical.looks_like(start):
-        return "ical", None
-    if start[0] in "[{":
-        value = taskwarrior.load_tasks(text)
-        if taskwarrior.looks_like(value):
-            return "taskwarrior", value
-        if json_format.is_ours(value):
-            return "json", value
-        raise ImportRefused("this JSON is neither a todo-tui export nor a taskwarrior export.")
-    if csv_format.looks_like(start):
-        return "csv", None
-    if start.startswith("<") or "\x1b" in start[:1000]:
-        raise ImportRefused(f"this file is in no format todo-tui imports ({_formats()}).")
-    if _looks_like_markdown(start):
-        raise ImportRefused(
-            "this looks like Markdown, which todo-tui exports but does not import; "
-            "import its JSON export instead."
-        )
-    return "todotxt", None
-
-
-def _formats() -> str:
-    return ", ".join(FORMAT_NAMES[name] for name in IMPORT_FORMATS)
-
-
-def read_import(
-    data: bytes, format: str | None = None, *, zone: tzinfo | None = None
-) -> ImportPlan:
-    """The plan of the file `data`: every item checked, nothing written. `zone`: where the
-    file's floating times and bare dates are read (by default the local zone). A `format`
-    given that the file plainly is not (a JSON file as todo.txt) is refused."""
-    if format is not None and format not in IMPORT_FORMATS:
-        raise ImportRefused(f"todo-tui imports {_formats()}, not {format!r}.")
-    text = decode(data)
-    zone = zone or local_zone()
-    if not text.strip():
-        return ImportPlan(format=format or "todotxt", items=())
-    try:
-        detected, value = _detect(text)
-    except ImportRefused:
-        if format is None:
-            raise
-        detected, value = None, None
-    if format is not None and detected not in (None, "todotxt", format):
-        raise ImportRefused(
-            f"this file is {FORMAT_NAMES[detected]}, not {FORMAT_NAMES[format]}: import it "
-            f"with --format {detected}, or without --format."
-        )
-    format = format or detected
-    if format == "json":
-        return json_format.plan_of(value) if value is not None else json_format.parse(text)
-    if format == "taskwarrior":
-        if value is None:
-            value = taskwarrior.load_tasks(text)
-        return taskwarrior.plan_of(value, zone=zone)
-    if format == "todotxt":
-        return todotxt.parse(text, zone=zone)
-    if format == "csv":
-        return csv_format.parse(text)
-    return ical.parse(text, zone=zone)
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from todo_tui.transfer import EXPORT_FORMATS, IMPORT_FORMATS
-from todo_tui.transfer.items import MAX_FILE_BYTES, ImportRefused
 
 if TYPE_CHECKING:
     from todo_tui.config import Settings
@@ -59,6 +58,7 @@ def run(settings: Settings, args: argparse.Namespace, *, owner_id: int | None = 
     """Run `export` or `import` for `owner_id` (None: the database's one account)."""
     from todo_tui.db import Database
     from todo_tui.faults import DatabaseFault
+    from todo_tui.transfer.items import ImportRefused
 
     if args.command == "import":
         try:
@@ -118,6 +118,8 @@ def _only_owner(database: Database) -> int | None:
 
 def read_source(source: str) -> bytes:
     """The bytes of FILE or of standard input ("-"); ImportRefused when unreadable or too big."""
+    from todo_tui.transfer.items import MAX_FILE_BYTES, ImportRefused
+
     if source == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
@@ -164,6 +166,7 @@ def run_export(database: Database, *, owner_id: int, args: argparse.Namespace) -
 
 def run_import(database: Database, *, owner_id: int, data: bytes, args: argparse.Namespace) -> int:
     from todo_tui.transfer import read_import
+    from todo_tui.transfer.items import ImportRefused
     from todo_tui.transfer.service import import_plan
 
     try:

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from todo_tui.models import Tag, Todo, TodoTag
 from todo_tui.todos import list_todos
-from todo_tui.transfer import export_text
+from todo_tui.transfer.formats import export_text
 from todo_tui.transfer.items import ImportItem, ImportPlan, Progress, Skipped
 
 # 1,000 todos of 12 values: 12,000 parameters, within SQLite's 32,766; links have two.
