@@ -171,3 +171,15 @@ def _default_settings(environ: dict[str, str]):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def test_the_parser_of_every_launch_loads_no_format() -> None:
+    """`todo-tui` (the app) builds the same parser: export and import cost it nothing."""
+    code = (
+        "import sys, todo_tui.cli; todo_tui.cli.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith('todo_tui.transfer')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=True
+    )
+    assert result.stdout.strip() == "['todo_tui.transfer', 'todo_tui.transfer.command']"
