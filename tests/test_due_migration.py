@@ -146,3 +146,79 @@ def test_links_go_with_their_todo_their_tag_and_their_owner(database: Database) 
     run(database, 'DELETE FROM "user"')
     assert run(database, "SELECT count(*) FROM tag") == [(0,)]
     assert run(database, "SELECT count(*) FROM todo_tag") == [(0,)]
+
+
+def test_tag_tables_have_the_names_of_the_specification(migrated_database: Database) -> None:
+    if migrated_database.dialect == "sqlite":
+        [(sql,)] = run(migrated_database, "SELECT sql FROM sqlite_master WHERE name = 'tag'")
+        assert "CONSTRAINT ck_tag_name_length CHECK (length(name) <= 50)" in sql
+        assert (
+            "CONSTRAINT tag_user_id_fkey FOREIGN KEY(user_id) REFERENCES user (id) "
+            "ON DELETE CASCADE" in sql
+        )
+        assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in sql
+        [(index,)] = run(
+            migrated_database,
+            "SELECT sql FROM sqlite_master WHERE name = 'idx_tag_user_name_unique'",
+        )
+        assert index == "CREATE UNIQUE INDEX idx_tag_user_name_unique ON tag (user_id, lower(name))"
+        return
+    constraints = run(
+        migrated_database,
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid IN ('tag'::regclass, 'todo_tag'::regclass) ORDER BY 1, 2",
+    )
+    assert constraints == [
+        ("tag", "tag_pkey", "PRIMARY KEY (id)"),
+        (
+            "tag",
+            "tag_user_id_fkey",
+            'FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE',
+        ),
+        ("todo_tag", "todo_tag_pkey", "PRIMARY KEY (todo_id, tag_id)"),
+        (
+            "todo_tag",
+            "todo_tag_tag_id_fkey",
+            "FOREIGN KEY (tag_id) REFERENCES tag(id) ON DELETE CASCADE",
+        ),
+        (
+            "todo_tag",
+            "todo_tag_todo_id_fkey",
+            "FOREIGN KEY (todo_id) REFERENCES todo(id) ON DELETE CASCADE",
+        ),
+    ]
+    indexes = run(
+        migrated_database,
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('tag', 'todo_tag') "
+        "ORDER BY 1",
+    )
+    assert indexes == [
+        (
+            "idx_tag_user_name_unique",
+            "CREATE UNIQUE INDEX idx_tag_user_name_unique ON public.tag "
+            "USING btree (user_id, lower((name)::text))",
+        ),
+        (
+            "idx_todo_tag_tag_id",
+            "CREATE INDEX idx_todo_tag_tag_id ON public.todo_tag USING btree (tag_id)",
+        ),
+        ("tag_pkey", "CREATE UNIQUE INDEX tag_pkey ON public.tag USING btree (id)"),
+        (
+            "todo_tag_pkey",
+            "CREATE UNIQUE INDEX todo_tag_pkey ON public.todo_tag USING btree (todo_id, tag_id)",
+        ),
+    ]
+    columns = run(
+        migrated_database,
+        "SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, "
+        "column_default FROM information_schema.columns WHERE table_name IN ('tag', 'todo_tag') "
+        "ORDER BY table_name, ordinal_position",
+    )
+    assert columns == [
+        ("tag", "id", "integer", None, "NO", "nextval('tag_id_seq'::regclass)"),
+        ("tag", "user_id", "integer", None, "NO", None),
+        ("tag", "name", "character varying", 50, "NO", None),
+        ("tag", "created_at", "timestamp with time zone", None, "NO", "now()"),
+        ("todo_tag", "todo_id", "integer", None, "NO", None),
+        ("todo_tag", "tag_id", "integer", None, "NO", None),
+    ]

@@ -140,5 +140,21 @@ async def test_editing_shows_the_fields_and_completes_tags_from_the_users(databa
         await settle(pilot)
         assert screen_name(pilot) == "TodoListScreen"
     mow = next(t for t in stored(database, alice) if t.title.startswith("Mow"))
+    assert mow.due_date == date(2026, 12, 24)
     assert mow.tags == ("garden", "Household") and mow.version == 2
     assert mow.title == "Mow #not-a-tag"
+
+
+async def test_a_save_while_the_date_is_being_read_waits_for_it(database, tmp_path):
+    alice = register(database)
+    app = make_app(database.settings, tmp_path, clock=lambda: FRIDAY_NOON)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        await open_form(pilot)
+        await fill(pilot, "#title", "Plumber due:5_days_from_now")
+        await pilot.press("ctrl+s")  # at once: dateparser may still be reading
+        await eventually(pilot, lambda: screen_name(pilot) == "TodoListScreen", "saved")
+        await settle(pilot)
+    [todo] = stored(database, alice)
+    assert (todo.title, todo.due_date) == ("Plumber", date(2026, 12, 9))

@@ -118,6 +118,12 @@ async def test_0003_with_data_upgrades_to_head_and_back(databases) -> None:
     assert rows(database, "user", USER_COLUMNS) == users
     assert rows(database, "todo", TODO_COLUMNS) == todos
     assert rows(database, "todo", "id, version, client_key") == [(i, v, None) for i, v in versions]
+    # 0006: done todos were completed when last changed; no dates, priorities or tags yet.
+    for done, completed, updated in rows(
+        database, "todo", "is_completed, completed_at, updated_at"
+    ):
+        assert completed == (updated if done else None)
+    assert {r for r in rows(database, "todo", "due_date, due_time, priority")} == {(None, None, 0)}
     counters = "SELECT user_id, counter FROM todo_change_counter ORDER BY user_id"
     with database.engine.begin() as connection:
         # 0006 gave owner 1's three done todos their completed_at: three changes.

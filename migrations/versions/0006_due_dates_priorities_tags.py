@@ -76,7 +76,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="tag_pkey"),
         *(
-            [sa.CheckConstraint(f"length(name) <= {TAG_NAME_MAX}", name="ck_tag_name_length")]
+            [sa.CheckConstraint(f"length(name) <= {TAG_NAME_MAX}", name=op.f("ck_tag_name_length"))]
             if sqlite
             else []
         ),

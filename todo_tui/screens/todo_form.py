@@ -4,6 +4,7 @@ words with the date it resolves to, priority, and tags completed from the user's
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import date
@@ -41,6 +42,8 @@ from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
+
+log = logging.getLogger(__name__)
 
 # Failures after which a save that was sent may have landed: the form asks the database.
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
@@ -118,6 +121,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         # the database until it knows.
         self._unknown: Sent | None = None
         self._reconcile_tries = 0
+        self._save_when_read = False  # saved while dateparser was still reading the due
 
     def _typed(self) -> TodoDraft:
         """What the form holds now: each field of the draft from the widget of its name."""
@@ -263,8 +267,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         except DateUnreadable as unreadable:
             reading = str(unreadable)
         if reading is NEEDS_PARSER:
-            self._read_slowly(text, self._today())
-            return NEEDS_PARSER
+            self._read_slowly(text, self._today())  # once per text: its answer replaces this
         self._readings[text] = reading
         return reading
 
@@ -274,6 +277,9 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             reading: Due | str | None = read_due(text, today)
         except DateUnreadable as unreadable:
             reading = str(unreadable)
+        except Exception:  # the parser's own failure: one sentence, never a traceback
+            log.exception("reading a due date failed")
+            reading = f"{text!r} could not be read as a date."
         self.app.call_from_thread(self._slowly_read, text, reading)
 
     def _slowly_read(self, text: str, reading: Due | str | None) -> None:
@@ -282,6 +288,9 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             return
         self._preview_title()
         self._preview_due()
+        if self._save_when_read:
+            self._save_when_read = False
+            self.action_save()
 
     def _say(self, reading, *, none: str = "") -> str:
         if reading is NEEDS_PARSER:
@@ -358,6 +367,9 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             return
         draft = self._to_save()
         due = self._read(draft.due)
+        if due is NEEDS_PARSER:
+            self._save_when_read = True  # the reading on its way saves when it comes
+            return
         if isinstance(due, str):
             field = "title" if quick is not None and quick.due_text else "due"
             show_errors(self, {field: due})
