@@ -378,3 +378,30 @@ def test_ten_thousand_todos_import_in_a_few_batched_statements(database, owners)
     assert len(statements) <= 10_000 // BATCH + 40_000 // LINK_BATCH + 4, statements
     assert count_todos(database) == 10_000
     assert len(call(database, lambda s: todos.list_tags(s, owner_id=ann))) == 50 + 7 + 1 + 10
+
+
+def test_a_backup_imported_into_its_own_list_brings_back_only_what_is_gone(database, owners):
+    ann, _ = owners
+    fill(database, ann)
+    backup = export(database, ann).encode()
+    result = import_bytes(database, ann, backup)
+    assert result.added == ()
+    assert [s.reason for s in result.skipped] == ["already in this list"] * 5
+    gone = listed(database, ann)[1]
+    call(
+        database,
+        lambda s: todos.delete_todo(s, owner_id=ann, todo_id=gone.id, version=gone.version),
+    )
+    dry = import_bytes(database, ann, backup, dry_run=True)
+    assert [item.title for item in dry.added] == [gone.title]
+    restored = import_bytes(database, ann, backup)
+    assert [item.title for item in restored.added] == [gone.title]
+    back = listed(database, ann)[-1]
+    assert (back.title, back.description, back.tags, back.created_at) == (
+        gone.title,
+        gone.description,
+        gone.tags,
+        gone.created_at,
+    )
+    assert import_bytes(database, ann, backup).added == ()
+    assert len(listed(database, ann)) == 5

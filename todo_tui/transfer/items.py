@@ -71,6 +71,9 @@ class ImportItem:
     created_at: datetime | None = None  # None: the time of the import
     updated_at: datetime | None = None  # None: its created_at
     completed_at: datetime | None = None
+    # A todo-tui export's todo: its id and creation time in the list it came from, so that
+    # a backup imported back into that very list does not add a second copy of each todo.
+    origin: tuple[int, datetime] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,10 +295,16 @@ def item_from_fields(
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise ImportRefused("its tags should be a list of names.", where)
     created_at = _moment(values.get("created_at"), "created_at", where)
+    origin = None
     if values.get("id") in (None, ""):
         identity = occurrences.identity(repr(sorted(values.items(), key=str)))
     else:
         identity = f"{values['id']}\0{iso(created_at)}"
+        todo_id = values["id"]
+        if isinstance(todo_id, str) and todo_id.strip().isdigit():
+            todo_id = int(todo_id)
+        if isinstance(todo_id, int) and not isinstance(todo_id, bool) and created_at is not None:
+            origin = (todo_id, created_at)
     return make_item(
         where,
         item_key(source, identity),
@@ -309,4 +318,5 @@ def item_from_fields(
         created_at=created_at,
         updated_at=_moment(values.get("updated_at"), "updated_at", where),
         completed_at=_moment(values.get("completed_at"), "completed_at", where),
+        origin=origin,
     )

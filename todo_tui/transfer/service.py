@@ -84,6 +84,30 @@ def _already_imported(
     return _split(items, found)
 
 
+def _not_in_the_list(
+    session: Session, owner_id: int, items: list[ImportItem]
+) -> tuple[list[ImportItem], list[Skipped]]:
+    """(the items to import, the others as skipped): an item of a todo-tui export whose todo
+    is in the owner's list, with its id and creation time (a backup imported back into the
+    list it was made from), is there already. One SELECT a batch of such items."""
+    origins = {item.origin for item in items if item.origin is not None}
+    if not origins:
+        return items, []
+    found: set[tuple[int, datetime]] = set()
+    for batch in _batches(sorted({todo_id for todo_id, _ in origins}), BATCH):
+        statement = sa.select(Todo.id, Todo.created_at).where(
+            Todo.user_id == owner_id, Todo.id.in_(batch)
+        )
+        found.update((todo_id, created) for todo_id, created in session.exec(statement))
+    kept, present = [], []
+    for item in items:
+        if item.origin in found:
+            present.append(Skipped(item.where, item.title, "already in this list"))
+        else:
+            kept.append(item)
+    return kept, present
+
+
 def _split(items: Iterable[ImportItem], present: set[str]):
     new, skipped = [], []
     for item in items:
@@ -132,19 +156,21 @@ def import_plan(
             repeated.append(Skipped(item.where, item.title, f"the same as {first}"))
         else:
             unique[item.key] = item
-    items = list(unique.values())
-    skipped = [*plan.skipped, *repeated]
     if dry_run:
+        items, present = _not_in_the_list(session, owner_id, list(unique.values()))
         new, before = _already_imported(session, owner_id, items)
         session.rollback()
-        return ImportResult(plan.format, True, tuple(new), (*skipped, *before), plan.mapping)
+        skipped = (*plan.skipped, *repeated, *present, *before)
+        return ImportResult(plan.format, True, tuple(new), skipped, plan.mapping)
     try:
         _begin(session)
+        items, present = _not_in_the_list(session, owner_id, list(unique.values()))
         added = _write(session, owner_id, items, progress)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    skipped = [*plan.skipped, *repeated, *present]
     new = [item for item in items if item.key in added]
     before = [
         Skipped(item.where, item.title, "imported before")
