@@ -212,7 +212,10 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
                         yield Label("Priority")
                         yield Select(
                             PRIORITY_CHOICES,
-                            value=start.priority,
+                            # A kept draft's file may hold anything: only a choice is shown.
+                            value=start.priority
+                            if start.priority in dict(PRIORITY_CHOICES).values()
+                            else "",
                             allow_blank=False,
                             id="priority",
                         )
