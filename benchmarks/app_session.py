@@ -265,7 +265,8 @@ def _state() -> str:
     """What the app shows, for a timeout's message."""
     if not _APP:
         return "no app"
-    from tests.pilot import notices, pending_calls
+    from tests.pilot import notices
+    from todo_tui.testing import pending_calls
 
     app = _APP[0]
     try:
@@ -366,7 +367,7 @@ class Recorder:
 
 
 async def session(config: dict[str, Any], counter: Any) -> dict[str, Any]:
-    from tests.pilot import fill, pending_calls, settle
+    from todo_tui.testing import fill, pending_calls, settle
     from todo_tui.widgets.todo_table import TodoTable
 
     app = make_app(config)

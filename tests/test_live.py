@@ -228,29 +228,36 @@ async def test_logging_out_while_the_feed_delivers_raises_nothing(
     add(database, alice, "keep")
     async with logged_in(database.settings, tmp_path) as pilot:
         app, feed = pilot.app, pilot.app.screen.feed
-        arrived, go_on = threading.Event(), threading.Event()
+        arrived, go_on, delivered = threading.Event(), threading.Event(), threading.Event()
         failures: list[Exception] = []
-        call_from_thread = app.call_from_thread
+        on_ui = app.on_ui
 
         def held(callback: Callable, *arguments: object) -> object:
             """The feed's deliveries wait, on their way to the screen, until told."""
             if not callback.__qualname__.startswith("TodoListScreen._from_feed"):
-                return call_from_thread(callback, *arguments)
+                return on_ui(callback, *arguments)
             arrived.set()
             go_on.wait(10)
-            try:
-                return call_from_thread(callback, *arguments)
-            except Exception as exc:
-                failures.append(exc)
-                raise
 
-        app.call_from_thread = held
+            def guarded(*arguments: object) -> None:
+                try:
+                    callback(*arguments)
+                except Exception as exc:
+                    failures.append(exc)
+                    raise
+                finally:
+                    delivered.set()
+
+            return on_ui(guarded, *arguments)
+
+        app.on_ui = held  # type: ignore[method-assign]
         add(database, alice, "added elsewhere")  # a poll's snapshot, or a NOTIFY
         await eventually(pilot, arrived.is_set, "the change on its way to the screen")
         await pilot.press("ctrl+l")
         await settle(pilot)
         assert screen_name(pilot) == "LoginScreen"
         go_on.set()  # delivered now, the list screen gone
+        await eventually(pilot, delivered.is_set, "the change delivered")
         await eventually(pilot, lambda: not feed.running, "the feed stopped")
         assert failures == []
 

@@ -72,6 +72,10 @@ class TodoApp(App[None]):
         # was away (the change feed) resume on it.
         self.input_signal: Signal[None] = Signal(self, "input")
         self._type_ahead = TypeAhead(self)
+        self._ui_loop: asyncio.AbstractEventLoop | None = None
+
+    def on_load(self) -> None:
+        self._ui_loop = asyncio.get_running_loop()
 
     def on_mount(self) -> None:
         theme = preferences.load(self.settings.config_dir).get("theme")
@@ -142,7 +146,7 @@ class TodoApp(App[None]):
 
     def _release(self) -> None:
         if self.database is not None:
-            self.database.release()
+            self.database.dispose()
 
     def _remember_theme(self, theme: Any) -> None:
         preferences.save(self.settings.config_dir, theme=self.theme)
@@ -195,7 +199,7 @@ class TodoApp(App[None]):
         Anything else `work` raises is logged and raised as one plain sentence (a
         `DatabaseFault` of kind UNEXPECTED), never a traceback.
         """
-        loop = asyncio.get_running_loop()
+        loop = self._ui_loop = asyncio.get_running_loop()  # the UI loop: where it awaits
         answer: Future[T] = loop.create_future()
         settled = loop.create_future()  # for wait_for_database: the UI has had the answer
         self._pending.add(settled)
@@ -212,9 +216,7 @@ class TodoApp(App[None]):
                 value = DatabaseFault(
                     FaultKind.UNEXPECTED, f"Something went wrong ({type(exc).__name__})."
                 )
-            # The app has stopped (or is stopping): nobody is left to tell.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._deliver, answer, settled, ok, value)
+            self.on_ui(self._deliver, answer, settled, ok, value)
 
         self._database_thread.submit(run)
         try:
@@ -223,6 +225,21 @@ class TodoApp(App[None]):
             # Settled once the caller has gone on with the answer (in this same step).
             if not answer.cancelled():
                 self._settle(settled)
+
+    def on_ui(self, callback: Callable[..., object], *arguments: object) -> None:
+        """From any thread: `callback(*arguments)` soon on the UI loop, after what was handed
+        over before it. The one way back to the UI thread, for database results, the change
+        feed and upgrade progress; it never waits. Once the app has stopped (or while it is
+        stopping), nobody is left to tell: nothing happens."""
+        loop = self._ui_loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop has closed
+            loop.call_soon_threadsafe(self._on_ui, callback, arguments)
+
+    def _on_ui(self, callback: Callable[..., object], arguments: tuple[object, ...]) -> None:
+        with self._context():  # the app's context, as for its own handlers
+            callback(*arguments)
 
     def _deliver(self, answer: Future, settled: Future, ok: bool, value: Any) -> None:
         """On the UI loop: the one way a database result comes back to the screens."""
@@ -237,6 +254,16 @@ class TodoApp(App[None]):
         self._pending.discard(settled)
         if not settled.done():
             settled.set_result(None)
+
+    @property
+    def pending_database_calls(self) -> int:
+        """Database calls queued or running whose result the UI thread has not had yet."""
+        return len(self._pending)
+
+    @property
+    def keys_held(self) -> bool:
+        """Keys typed in a burst are still held back, to be handed on once it settles."""
+        return not self._type_ahead.idle
 
     async def wait_for_database(self) -> None:
         """Until no database work is queued or running (for tests and benchmarks)."""

@@ -438,10 +438,6 @@ class Database:
         self.sqlite_file = sqlite_file_of(self.engine)
         self._logged_fault: str | None = None
 
-    def release(self) -> None:
-        """Close the idle connections (the app idle past its limit); the next call opens one."""
-        self.engine.dispose()
-
     @property
     def notices(self) -> list[str]:
         """Warnings about the SQLite file, known once it has been opened: others can read
@@ -520,4 +516,6 @@ class Database:
             return work(session)
 
     def dispose(self) -> None:
+        """Close the pool's connections: at the end, and when the app is idle past its
+        limit. The Database stays usable; the next call opens a connection."""
         self.engine.dispose()

@@ -262,7 +262,7 @@ class ChangeFeed:
             self._awake.clear()  # until resume(): let an idle Neon compute suspend
             self._connection = None
             self._last_counter = None
-            self.database.release()  # the app holds no server connection while idle
+            self.database.dispose()  # the app holds no server connection while idle
             return True
         return False
 

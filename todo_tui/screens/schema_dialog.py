@@ -192,7 +192,7 @@ class SchemaDialog(ReportsWorkFailures, ModalScreen[bool]):
 
         def upgrade() -> SchemaStatus:
             return upgrade_to_head(
-                database, lambda rev: self.app.call_from_thread(self._applied, rev), adopt=adopt
+                database, lambda rev: self.app.on_ui(self._applied, rev), adopt=adopt
             )
 
         try:
@@ -206,6 +206,8 @@ class SchemaDialog(ReportsWorkFailures, ModalScreen[bool]):
             self._upgrade_failed(status.summary, unchanged=False)
 
     def _applied(self, revision: Revision) -> None:
+        if not self.is_attached:  # the app has ended meanwhile
+            return
         self.applied.append(revision)
         self.query_one("#schema-details", Static).update(self._details())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -158,8 +157,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
             if self.is_attached:  # the screen may have gone (logged out) meanwhile
                 callback(*arguments)
 
-        with contextlib.suppress(RuntimeError):  # the app has stopped, or the screen left it
-            self.app.call_from_thread(deliver)
+        self.app.on_ui(deliver)
 
     def _user_is_back(self, _: None) -> None:
         if self.feed is not None and self.feed.paused:

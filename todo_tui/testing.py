@@ -1,0 +1,68 @@
+"""Driving TodoApp from tests and benchmarks (as sqlalchemy.testing and textual.pilot do for
+theirs): wait for the app's database work and typed keys, type into a field, read what it
+shows; and the one way to wait for something another thread makes true.
+
+Only the app's public members are read here. Not imported by the app itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from todo_tui.app import TodoApp
+
+T = TypeVar("T")
+
+
+def pending_calls(app: TodoApp) -> int:
+    """Database calls queued or running whose result the UI thread has not had yet."""
+    return app.pending_database_calls
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until every key typed has been handed on, every queued database call delivered, and
+    the screen has caught up."""
+    app = pilot.app
+    assert isinstance(app, TodoApp)
+    for _ in range(20):
+        await app.wait_for_database()
+        await pilot.pause()
+        if not app.pending_database_calls and not app.keys_held:
+            return
+    raise AssertionError("database work kept arriving")
+
+
+async def fill(pilot: Pilot, selector: str, text: str) -> None:
+    """Focus the input and paste `text` over its value (pilot.press costs ~60 ms a key)."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    field.insert_text_at_cursor(text)
+    await pilot.pause()
+
+
+def wait_until(condition: Callable[[], T], what: str, timeout: float = 10.0) -> T:
+    """Poll a condition another thread makes true; its (true) value. Fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.01)
+    return value
+
+
+async def eventually(
+    pilot: Pilot, predicate: Callable[[], object], what: str, timeout: float = 5.0
+) -> float:
+    """Poll `predicate` while the app runs; the seconds it took. Fails after `timeout`."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await pilot.pause(0.05)
+    return time.monotonic() - start
