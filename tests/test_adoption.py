@@ -61,7 +61,7 @@ LATER_THAN_FIRST = {
     ),
     "indexes": ("idx_todo_user_id_client_key_unique", "idx_todo_user_id_due_date"),
     "checks": ("ck_todo_priority_range", "ck_todo_due_time_needs_date"),
-    "tables": ("todo_change_counter", "todo_tag", "tag"),
+    "tables": ("todo_change_counter", "login_session", "todo_tag", "tag"),
 }
 
 

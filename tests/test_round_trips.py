@@ -26,7 +26,7 @@ from textual.pilot import Pilot
 import todo_tui.db
 from tests.pilot import create_account, fill, log_in, make_app, screen_name, settle, wait_until
 from tests.wire import WireProxy
-from todo_tui import auth
+from todo_tui import auth, sessions, tokens
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.schema import SchemaState, schema_status
@@ -275,7 +275,7 @@ def kinds(queries: list[str]) -> list[str]:
             (
                 w.strip('"')
                 for w in words
-                if w.strip('"') in {"user", "todo", "todo_tui_alembic_version"}
+                if w.strip('"') in {"user", "todo", "todo_tui_alembic_version", "login_session"}
             ),
             "?",
         )
@@ -353,11 +353,16 @@ async def test_create_account_is_one_insert_then_the_list(
             await create_account(pilot, EMAIL, PASSWORD)
             await live_feed_started(pilot, wire)
 
-        assert_sent(await one_action(pilot, wire, register), "INSERT user", "SELECT todo")
+        assert_sent(
+            await one_action(pilot, wire, register),
+            "INSERT user",
+            "INSERT login_session",
+            "SELECT todo",
+        )
         assert screen_name(pilot) == "TodoListScreen"
 
 
-async def test_log_in_is_one_select_and_loading_the_list_one_more(
+async def test_log_in_is_one_select_one_session_and_loading_the_list_one_more(
     database: Database, through, wire: WireProxy, tmp_path: Path
 ) -> None:
     with database.session() as session:
@@ -368,7 +373,12 @@ async def test_log_in_is_one_select_and_loading_the_list_one_more(
             await log_in(pilot, EMAIL, PASSWORD)
             await live_feed_started(pilot, wire)
 
-        assert_sent(await one_action(pilot, wire, log_in_now), "SELECT user", "SELECT todo")
+        assert_sent(
+            await one_action(pilot, wire, log_in_now),
+            "SELECT user",
+            "INSERT login_session",
+            "SELECT todo",
+        )
         assert screen_name(pilot) == "TodoListScreen"
 
 
@@ -419,10 +429,54 @@ async def test_delete_is_one_round_trip_and_undo_one_more(
         assert table_of(pilot).total_count == 1
 
 
-async def test_reload_is_one_round_trip_and_log_out_none(
+async def test_reload_is_one_round_trip_and_log_out_one(
     database: Database, through, wire: WireProxy, tmp_path: Path
 ) -> None:
     async with logged_in(database, through(database), wire, tmp_path, "Buy milk") as pilot:
         assert_sent(await one_action(pilot, wire, lambda: pilot.press("r")), "SELECT todo")
-        assert await one_action(pilot, wire, lambda: pilot.press("ctrl+l")) == []
+        assert_sent(
+            await one_action(pilot, wire, lambda: pilot.press("ctrl+l")), "DELETE login_session"
+        )
         assert screen_name(pilot) == "LoginScreen"
+
+
+async def test_a_returning_launch_is_schema_check_session_and_list(
+    database: Database, through, wire: WireProxy, tmp_path: Path
+) -> None:
+    """Straight from launch to the list with a saved log in: one round trip each for the
+    schema check, the session (an UPDATE … RETURNING, no bcrypt) and the list."""
+    db = through(database)
+    with database.session() as session:
+        user = auth.register(session, email=EMAIL, password=PASSWORD, rounds=4)
+    started = database.run(lambda s: sessions.create(s, user=user))
+    tokens.save(db.settings.database, started.token)  # the file for the database as reached
+    try:
+        wire.reset()
+        app = make_app(db.settings, tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert screen_name(pilot) == "TodoListScreen"
+            await live_feed_started(pilot, wire)
+            setup, rest = split_setup(wire.queries)
+            assert len(setup) <= MAX_ENGINE_SETUP, setup
+            rest = [q for q in rest if not q.startswith(LIVE_FEED)]
+            assert kinds(rest) == [
+                "SELECT todo_tui_alembic_version",
+                "UPDATE login_session",
+                "SELECT todo",
+            ], rest
+            assert wire.connections == 1
+    finally:
+        tokens.discard(db.settings.database)
+
+
+async def test_the_session_check_of_an_open_terminal_is_one_select(
+    database: Database, through, wire: WireProxy, tmp_path: Path
+) -> None:
+    async with logged_in(database, through(database), wire, tmp_path) as pilot:
+
+        async def check() -> None:
+            pilot.app.screen._check_session()
+
+        assert_sent(await one_action(pilot, wire, check), "SELECT login_session")
+        assert screen_name(pilot) == "TodoListScreen"  # it stands

@@ -227,6 +227,11 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
                 ("idx_todo_user_id_client_key_unique", "i"),  # 0004
                 ("todo_change_counter", "r"),
                 ("todo_change_counter_pkey", "i"),
+                ("login_session", "r"),  # 0005
+                ("login_session_pkey", "i"),
+                ("login_session_id_seq", "S"),
+                ("idx_login_session_user_id", "i"),
+                ("idx_login_session_token_hash_unique", "i"),
                 ("idx_todo_user_id_due_date", "i"),  # 0006
                 ("tag", "r"),
                 ("tag_pkey", "i"),
@@ -246,9 +251,16 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
         "AND tgrelid IN (to_regclass('\"user\"'), to_regclass('todo'))",
     )
     # 0003: NOTIFY on every change of a todo, for live updates between terminals.
-    # 0004: the change counter that polling reads.
-    expected = [("todo_count_change",), ("todo_notify_change",)] if revision == "head" else []
+    # 0004: the change counter that polling reads, moved once per statement since 0006.
+    counters = [("todo_count_delete",), ("todo_count_insert",), ("todo_count_update",)]
+    expected = [*counters, ("todo_notify_change",)] if revision == "head" else []
     assert sorted(triggers) == expected
+    per_statement = rows(
+        database,
+        "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'todo_count_%' AND tgtype & 1 = 0 "
+        "ORDER BY 1",
+    )
+    assert per_statement == (counters if revision == "head" else [])
     functions = rows(
         database,
         "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1",
@@ -417,6 +429,9 @@ def test_sqlite_file_holds_nothing_else(at) -> None:
                 ("trigger", "todo_count_insert"),
                 ("trigger", "todo_count_update"),
                 ("trigger", "todo_count_delete"),
+                ("table", "login_session"),  # 0005
+                ("index", "idx_login_session_user_id"),
+                ("index", "idx_login_session_token_hash_unique"),
                 ("index", "idx_todo_user_id_due_date"),  # 0006
                 ("table", "tag"),
                 ("index", "idx_tag_user_name_unique"),
@@ -439,6 +454,95 @@ def test_sqlite_change_counter_table(migrated_database: Database) -> None:
     assert rows(migrated_database, 'PRAGMA foreign_key_list("todo_change_counter")') == [
         (0, 0, "user", "user_id", "id", "NO ACTION", "CASCADE", "NONE")
     ]
+
+
+@postgresql_only
+def test_postgresql_login_session_table(migrated_database: Database) -> None:
+    columns = rows(
+        migrated_database,
+        "SELECT column_name, data_type, character_maximum_length, is_nullable, column_default "
+        "FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'login_session' ORDER BY ordinal_position",
+    )
+    assert columns == [
+        ("id", "integer", None, "NO", "nextval('login_session_id_seq'::regclass)"),
+        ("user_id", "integer", None, "NO", None),
+        ("token_hash", "character varying", 64, "NO", None),
+        ("label", "character varying", 200, "NO", None),
+        ("created_at", "timestamp with time zone", None, "NO", "now()"),
+        ("last_used_at", "timestamp with time zone", None, "NO", "now()"),
+        ("expires_at", "timestamp with time zone", None, "NO", None),
+    ]
+    constraints = rows(
+        migrated_database,
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass('login_session') ORDER BY 1",
+    )
+    assert constraints == [
+        ("login_session_pkey", "PRIMARY KEY (id)"),
+        (
+            "login_session_user_id_fkey",
+            'FOREIGN KEY (user_id) REFERENCES "user"(id) ON DELETE CASCADE',
+        ),
+    ]
+    indexes = rows(
+        migrated_database,
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'login_session'",
+    )
+    assert dict(indexes) == {
+        "login_session_pkey": (
+            "CREATE UNIQUE INDEX login_session_pkey ON public.login_session USING btree (id)"
+        ),
+        "idx_login_session_user_id": (
+            "CREATE INDEX idx_login_session_user_id ON public.login_session USING btree (user_id)"
+        ),
+        "idx_login_session_token_hash_unique": (
+            "CREATE UNIQUE INDEX idx_login_session_token_hash_unique ON public.login_session "
+            "USING btree (token_hash)"
+        ),
+    }
+
+
+@sqlite_only
+def test_sqlite_login_session_table(migrated_database: Database) -> None:
+    assert rows(migrated_database, 'PRAGMA table_info("login_session")') == [
+        (0, "id", "INTEGER", 1, None, 1),
+        (1, "user_id", "INTEGER", 1, None, 0),
+        (2, "token_hash", "VARCHAR(64)", 1, None, 0),
+        (3, "label", "VARCHAR(200)", 1, None, 0),
+        (4, "created_at", "DATETIME", 1, "CURRENT_TIMESTAMP", 0),
+        (5, "last_used_at", "DATETIME", 1, "CURRENT_TIMESTAMP", 0),
+        (6, "expires_at", "DATETIME", 1, None, 0),
+    ]
+    assert rows(migrated_database, 'PRAGMA foreign_key_list("login_session")') == [
+        (0, 0, "user", "user_id", "id", "NO ACTION", "CASCADE", "NONE")
+    ]
+    [(sql,)] = rows(migrated_database, "SELECT sql FROM sqlite_master WHERE name = 'login_session'")
+    for constraint in (
+        "CONSTRAINT login_session_user_id_fkey FOREIGN KEY(user_id) REFERENCES user (id) "
+        "ON DELETE CASCADE",
+        "CONSTRAINT ck_login_session_token_hash_length CHECK (length(token_hash) <= 64)",
+        "CONSTRAINT ck_login_session_label_length CHECK (length(label) <= 200)",
+    ):
+        assert constraint in sql
+    assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in sql
+
+
+def test_deleting_a_user_removes_their_login_sessions(database: Database) -> None:
+    _fresh_connections(database)
+    doomed = _user_with_todos(database, "doomed@example.com", 1)
+    kept = _user_with_todos(database, "kept@example.com", 1)
+    with database.engine.begin() as connection:
+        for owner, digest in ((doomed, "a" * 64), (kept, "b" * 64)):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO login_session (user_id, token_hash, label, expires_at) "
+                    "VALUES (:owner, :digest, 'laptop', CURRENT_TIMESTAMP)"
+                ),
+                {"owner": owner, "digest": digest},
+            )
+        connection.execute(sa.text('DELETE FROM "user" WHERE id = :id'), {"id": doomed})
+    assert rows(database, "SELECT user_id FROM login_session") == [(kept,)]
 
 
 def test_app_connections_are_configured_also_after_a_migration(databases) -> None:

@@ -2,7 +2,7 @@
 `python -m todo_tui` on a real pty, logged in, a todo form open with text typed, then the
 signal. The terminal is given back (alternate screen left, mouse off, cursor shown, tty
 modes restored), the exit status says which signal, and the text is kept as a draft that
-the next launch offers back.
+the next launch offers back — straight from launch, without typing: it stays logged in.
 """
 
 from __future__ import annotations
@@ -192,8 +192,10 @@ def test_a_signal_gives_the_terminal_back_and_keeps_the_draft(launch, signum: in
     assert kept.client_key is not None and len(kept.client_key) == 32  # the form's own key
     assert str(launch.settings.database.sqlite_path) not in draft_file.read_text()
 
-    again = launch()
-    log_in(again, then="Restore the todo you were writing?")
+    again = launch()  # stays logged in: straight to the list, nothing typed
+    again.wait_for("Restore the todo you were writing?")
+    again.settle()
+    assert "Password" not in visible_text(bytes(again.output))  # no log-in screen shown
     mark = len(again.output)
     again.type("\r")  # Restore
     mark = again.wait_for("New todo", since=mark)

@@ -26,11 +26,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.pilot import FIXED_NOW, fill, log_in, make_app, settle
-from todo_tui import auth, todos
+from todo_tui import auth, sessions, todos, tokens
 from todo_tui.config import load_settings
 from todo_tui.db import Database
-from todo_tui.models import Todo
-from todo_tui.records import TodoDraft
+from todo_tui.models import Todo, User
+from todo_tui.records import TodoDraft, UserRecord
 from todo_tui.schema import alembic_config, migration_connection, upgrade_to_head
 
 SIZE = (100, 30)
@@ -86,6 +86,14 @@ def fixed_database(name: str) -> Database:
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     return tmp_path / "config"
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Token files of a test's own: the databases' paths are the same in every test, so a
+    log in kept by one would otherwise be resumed (or found ended) by the next."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(sessions, "device_label", lambda: "alice on laptop")
 
 
 @pytest.fixture
@@ -247,6 +255,14 @@ class TestLoginScreen:
         )
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
+    def test_saved_log_in_ended(self, snap_compare, seeded, config_dir):
+        """A token file whose session was ended elsewhere: one sentence, and the email of
+        the last log in filled in, the focus on the password."""
+        tokens.save(seeded.settings.database, sessions.new_token())
+        tokens.remember_email(config_dir, seeded.settings.database, "alice@example.com")
+        run_before = steps(settle, no_blink)
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
 
 class TestRegisterScreen:
     def test_validation_messages(self, snap_compare, seeded, config_dir):
@@ -288,6 +304,53 @@ class TestTodoListScreen:
 
     def test_filter_done(self, snap_compare, seeded, config_dir):
         run_before = steps(logged_in, press("f", "f"))
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+
+class TestAccountDialogs:
+    def test_sessions(self, snap_compare, seeded, config_dir):
+        with seeded.session() as session:
+            alice = session.exec(sa.select(User.id)).scalar_one()
+        owner = UserRecord(id=alice, email="alice@example.com")
+        others = (
+            ("alice on desktop", timedelta(hours=3)),
+            ("[b]not[/b] markup", timedelta(days=12)),
+        )
+        for label, age in others:
+            seeded.run(
+                lambda s, label=label, age=age: sessions.create(
+                    s, user=owner, label=label, now=FIXED_NOW - age
+                )
+            )
+
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.app.screen.run_action("sessions")
+            await settle(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_change_password(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.app.screen.run_action("change_password")
+            await settle(pilot)
+            await fill(pilot, "#current", PASSWORD)
+            await fill(pilot, "#new", "a new password")
+            await fill(pilot, "#confirm", "a new passwrd")
+            await pilot.press("enter")
+            await settle(pilot)
+            no_blink(pilot)
+
+        assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
+
+    def test_delete_account(self, snap_compare, seeded, config_dir):
+        async def run_before(pilot):
+            await logged_in(pilot)
+            await pilot.app.screen.run_action("delete_account")
+            await settle(pilot)
+            no_blink(pilot)
+
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 

@@ -1,6 +1,7 @@
 """Populated databases of earlier releases upgraded with every row kept: one at 0001 through
 the launch screen's offer and back down to 0001; one at 0003 (the previous release, with
-edited and deleted todos) to head and back down to 0003."""
+edited and deleted todos) to head and back down to 0003; one at 0004 (the release before
+login sessions, with client keys and change counters) to 0005 and back down to 0004."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ async def test_0001_with_data_upgrades_through_the_launch_screen_and_back(databa
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert screen_name(pilot) == "SchemaDialog"
-        assert [r.id for r in app.screen.status.pending] == ["0002", "0003", "0004", "0006"]
+        assert [r.id for r in app.screen.status.pending] == ["0002", "0003", "0004", "0005", "0006"]
         await pilot.press("enter")  # Upgrade
         await settle(pilot)
         assert screen_name(pilot) == "LoginScreen"
@@ -136,3 +137,62 @@ async def test_0003_with_data_upgrades_to_head_and_back(databases) -> None:
     assert schema_status(database).current == ("0003",)
     assert rows(database, "user", USER_COLUMNS) == users
     assert len(rows(database, "todo", TODO_COLUMNS)) == len(todos) - 1
+
+
+async def test_0004_with_data_upgrades_to_0005_and_back(databases) -> None:
+    """Every account, todo, client key and change counter of 0004 is kept by 0005, which
+    only adds the empty login_session table; a session then works, and going back down
+    drops the sessions alone."""
+    database = databases.empty()
+    migrate(database, "0004")
+    with database.engine.begin() as connection:
+        for n in (1, 2):
+            connection.execute(
+                sa.text('INSERT INTO "user" (id, email, hashed_password) VALUES (:n, :e, :h)'),
+                {"n": n, "e": f"user{n}@example.com", "h": hash_password(PASSWORD, rounds=4)},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO todo (title, is_completed, user_id, version, client_key) "
+                "VALUES (:title, :done, :owner, :version, :key)"
+            ),
+            [
+                {
+                    "title": f"Todo {i}",
+                    "done": i % 2 == 0,
+                    "owner": 1 + i % 2,
+                    "version": i,
+                    "key": f"key-{i}" if i % 3 else None,
+                }
+                for i in range(1, 7)
+            ],
+        )
+        connection.exec_driver_sql("DELETE FROM todo WHERE title = 'Todo 5'")
+    users, todos = rows(database, "user", USER_COLUMNS), rows(database, "todo", TODO_COLUMNS)
+    extra = rows(database, "todo", "id, version, client_key")
+    counters = "SELECT user_id, counter FROM todo_change_counter ORDER BY user_id"
+    with database.engine.connect() as connection:
+        counted = [tuple(r) for r in connection.exec_driver_sql(counters)]
+    assert counted == [(1, 3), (2, 4)]  # inserts and the delete, moved by 0004's triggers
+
+    migrate(database, "0005")
+    assert schema_status(database).current == ("0005",)
+    assert rows(database, "user", USER_COLUMNS) == users
+    assert rows(database, "todo", TODO_COLUMNS) == todos
+    assert rows(database, "todo", "id, version, client_key") == extra
+    with database.engine.connect() as connection:
+        assert [tuple(r) for r in connection.exec_driver_sql(counters)] == counted
+    assert rows(database, "login_session", "id") == []
+
+    from todo_tui import sessions
+    from todo_tui.records import UserRecord
+
+    owner = UserRecord(id=1, email="user1@example.com")
+    started = database.run(lambda s: sessions.create(s, user=owner, label="laptop"))
+    assert database.run(lambda s: sessions.resume(s, token=started.token)).user.id == 1
+
+    migrate(database, "0004", down=True)
+    assert schema_status(database).current == ("0004",)
+    assert rows(database, "user", USER_COLUMNS) == users
+    assert rows(database, "todo", TODO_COLUMNS) == todos
+    assert rows(database, "todo", "id, version, client_key") == extra

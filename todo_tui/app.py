@@ -32,6 +32,7 @@ from todo_tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from todo_tui.db import Database
+    from todo_tui.sessions import StartedSession
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,6 +73,10 @@ class TodoApp(App[None]):
         # was away (the change feed) resume on it.
         self.input_signal: Signal[None] = Signal(self, "input")
         self._type_ahead = TypeAhead(self)
+        # The login session of the user logged in (None: nobody, or none could be made),
+        # and whether its token is in the token file (else it ends when the app quits).
+        self.login: StartedSession | None = None
+        self.login_kept = False
         self._ui_loop: asyncio.AbstractEventLoop | None = None
 
     def on_load(self) -> None:
@@ -100,12 +105,12 @@ class TodoApp(App[None]):
     def _signalled(self, signum: int) -> None:
         log.warning("ending on %s", signal.Signals(signum).name)
         try:
-            self._keep_draft()
+            self.keep_draft()
         except Exception:  # the exit matters more than the draft
             log.exception("could not keep the draft")
         self.exit(return_code=128 + signum)  # the shell's convention for "ended by a signal"
 
-    def _keep_draft(self) -> None:
+    def keep_draft(self) -> None:
         """The text of an open todo form, for the next launch to offer back."""
         for screen in reversed(self.screen_stack):
             draft = getattr(screen, "draft", None)
@@ -155,11 +160,16 @@ class TodoApp(App[None]):
 
     @on(SchemaReady)
     @on(LoggedOut)
-    def show_login(self) -> None:
-        """The login screen in place of the current one: after the launch check, and on log out."""
+    def show_login(self, message: SchemaReady | LoggedOut | None = None) -> None:
+        """The login screen in place of the current one (and of any dialog over it): after
+        the launch check, on log out, and when the session ended elsewhere."""
         from todo_tui.screens.login import LoginScreen
 
-        self.switch_screen(LoginScreen())
+        self.login, self.login_kept = None, False
+        while len(self.screen_stack) > 2:  # the default screen, then ours
+            self.pop_screen()
+        notice = message.notice if message is not None else None
+        self.switch_screen(LoginScreen(notice=notice))
         self._show_notices()
 
     def _show_notices(self) -> None:
@@ -175,7 +185,13 @@ class TodoApp(App[None]):
     def _show_list(self, message: LoggedIn) -> None:
         from todo_tui.screens.todo_list import TodoListScreen
 
+        self.login, self.login_kept = message.session, message.kept
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
         self.switch_screen(TodoListScreen(message.user))
+        self._show_notices()
+        if message.notice:
+            self.notify(message.notice, severity="warning", markup=False, timeout=10)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -188,6 +204,11 @@ class TodoApp(App[None]):
                 binding.description,
                 f"{binding.tooltip or binding.description} ({keys})",
                 lambda action=binding.action: self.call_next(screen.run_action, action),
+            )
+        # The account's actions, on the screens that offer them (the list).
+        for title, help_text, action in getattr(screen, "ACCOUNT_COMMANDS", ()):
+            yield SystemCommand(
+                title, help_text, lambda action=action: self.call_next(screen.run_action, action)
             )
 
     # -- database calls -------------------------------------------------------------------
@@ -291,8 +312,25 @@ class TodoApp(App[None]):
         for signum in self._signals_handled:
             loop.remove_signal_handler(signum)
         if self.database is not None:
+            if self.login is not None and not self.login_kept:
+                self._database_thread.submit(self._end_login(self.database, self.login.id))
             self._database_thread.submit(self.database.dispose)
         self._database_thread.stop()
+
+    @staticmethod
+    def _end_login(database: Database, session_id: int) -> Callable[[], None]:
+        """A session not kept in the token file ends with the app (best effort: one that
+        cannot be ended now expires, and shows in Sessions meanwhile)."""
+
+        def end() -> None:
+            from todo_tui import sessions
+
+            try:
+                database.run(lambda s: sessions.end(s, session_id=session_id))
+            except (DatabaseFault, InvalidInput) as failure:
+                log.warning("could not end the session on quitting: %s", failure)
+
+        return end
 
     def finish_database_work(self, timeout: float = QUIT_GRACE) -> None:
         """After the app has stopped: let a save still on its way land (a toggle pressed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shlex
 import stat
 from pathlib import Path
@@ -43,7 +44,8 @@ def create_private_file(path: Path) -> bool:
 def write_private(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step (a reader never sees half a file), 0600."""
     make_private_folder(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Unique per call, not only per process: two threads may replace the same file at once.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -13,22 +13,46 @@ from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from todo_tui.records import UserRecord
+    from todo_tui.sessions import StartedSession
 
 
 class SchemaReady(Message):
-    """The database is reachable and its schema at head: the login screen comes next."""
+    """The database is reachable and its schema at head, and no saved log in opened a
+    session: the login screen comes next, with `notice` (why the saved one did not) if any."""
+
+    def __init__(self, notice: str | None = None) -> None:
+        super().__init__()
+        self.notice = notice
 
 
 class LoggedIn(Message):
-    """`user` has logged in (or just created the account): their list comes next."""
+    """`user` has logged in (or just created the account, or a saved log in resumed):
+    their list comes next. `session`: the login session it opened (None: none was made);
+    `kept`: its token is in this device's token file; `notice`: one line to show (why
+    staying logged in did not work)."""
 
-    def __init__(self, user: UserRecord) -> None:
+    def __init__(
+        self,
+        user: UserRecord,
+        session: StartedSession | None = None,
+        *,
+        kept: bool = False,
+        notice: str | None = None,
+    ) -> None:
         super().__init__()
         self.user = user
+        self.session = session
+        self.kept = kept
+        self.notice = notice
 
 
 class LoggedOut(Message):
-    """The user has logged out: the login screen comes next."""
+    """The user has logged out (or was, elsewhere): the login screen comes next, saying
+    `notice` if there is one."""
+
+    def __init__(self, notice: str | None = None) -> None:
+        super().__init__()
+        self.notice = notice
 
 
 class WorkFailed(Message):

@@ -25,6 +25,8 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 PASSWORD_HASH_MAX = 255
 CLIENT_KEY_MAX = 64
+TOKEN_HASH_LENGTH = 64  # sha256, in hex
+SESSION_LABEL_MAX = 200
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -172,3 +174,25 @@ class TodoChangeCounter(SQLModel, table=True):
     counter: int = Field(
         default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": sa.text("0")}
     )
+
+
+class LoginSession(SQLModel, table=True):
+    """A log in kept on one device (migration 0005): only the sha256 of its token is stored,
+    so a reader of the table cannot log in with what it holds."""
+
+    __tablename__ = "login_session"
+    __table_args__ = (
+        sa.Index("idx_login_session_user_id", "user_id"),
+        sa.Index("idx_login_session_token_hash_unique", "token_hash", unique=True),
+        _length_check("token_hash", TOKEN_HASH_LENGTH),
+        _length_check("label", SESSION_LABEL_MAX),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=TOKEN_HASH_LENGTH)
+    label: str = Field(max_length=SESSION_LABEL_MAX)
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+    last_used_at: datetime | None = Field(default=None, sa_column=_timestamp_column())
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))

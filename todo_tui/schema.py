@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 # The tables of todo_tui.models (a test proves it), without importing SQLModel here.
-OUR_TABLES = frozenset({"user", "todo", "todo_change_counter", "tag", "todo_tag"})
+OUR_TABLES = frozenset({"user", "todo", "todo_change_counter", "login_session", "tag", "todo_tag"})
 # Where todo-tui records its revision (migrations/env.py passes it to Alembic).
 VERSION_TABLE = "todo_tui_alembic_version"
 # Alembic's default, which todo-tui used before and other applications may use.

@@ -21,8 +21,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.widgets import Checkbox, Footer, Header, Input, Label, LoadingIndicator, Static
 
+from todo_tui import tokens
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
@@ -31,9 +32,16 @@ from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp
+    from todo_tui.db import Database
+    from todo_tui.sessions import StartedSession
 
 # Loaded on the database thread after the login screen is painted (see warm_up).
-AFTER_LOGIN_MODULES = ("todo_tui.auth", "todo_tui.todos", "todo_tui.screens.todo_list")
+AFTER_LOGIN_MODULES = (
+    "todo_tui.auth",
+    "todo_tui.sessions",
+    "todo_tui.todos",
+    "todo_tui.screens.todo_list",
+)
 
 
 def warm_up(rounds: int | None = None) -> None:
@@ -50,6 +58,28 @@ def warm_up(rounds: int | None = None) -> None:
         auth.prepare(rounds)
 
 
+def open_session(
+    database: Database, user: UserRecord, *, stay: bool, config_dir
+) -> tuple[StartedSession | None, str | None]:
+    """On the database thread, after the password was checked: the login session (one
+    INSERT), its token file when `stay`, and the email remembered for the next log in.
+    (session, the sentence to show when staying logged in did not work)."""
+    from todo_tui import sessions
+
+    where = database.settings.database
+    tokens.remember_email(config_dir, where, user.email)
+    if not stay:
+        tokens.discard(where)  # an older log in of this device is not kept either
+    try:
+        # Retried once after a lost connection: a first row whose reply was lost holds a
+        # token nobody has, and opens nothing.
+        started = database.run(lambda s: sessions.create(s, user=user), retry=True)
+    except DatabaseFault as fault:
+        # The password was right: the user is logged in, only not remembered.
+        return None, f"You are logged in, but cannot stay logged in: {fault.sentence}"
+    return started, sessions.keep(where, started) if stay else None
+
+
 class LoginScreen(ReportsWorkFailures, Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "create_account", "Create account"),
@@ -57,8 +87,9 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
 
     app: TodoApp
 
-    def __init__(self) -> None:
+    def __init__(self, *, notice: str | None = None) -> None:
         super().__init__()
+        self.notice = notice  # why a saved log in did not open, or why the user was logged out
         # The log in that failed to reach the server (email, password), and since when.
         self._unreached: tuple[str, str] | None = None
         self._failing_since = 0.0
@@ -68,19 +99,28 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
         yield Header()
         with Vertical(id="login-box", classes="form-box"):
             yield Static("Log in", classes="form-title")
+            yield Static(self.notice or "", id="login-notice", markup=False)
             yield Label("Email")
-            yield Input(placeholder="you@example.com", id="email")
+            email = self._last_email()
+            # A remembered email: the password is what is left to type.
+            self.AUTO_FOCUS = "#password" if email else "#email"
+            yield Input(email, placeholder="you@example.com", id="email")
             yield Static("", id="email-error", classes="field-error", markup=False)
             yield Label("Password")
             yield Input(password=True, id="password")
             yield Static("", id="password-error", classes="field-error", markup=False)
+            yield Checkbox("Stay logged in", True, id="stay")
             yield LoadingIndicator(classes="form-busy")
             yield Static("No account yet? Press ctrl+n to create one.", classes="form-hint")
         yield Footer()
 
+    def _last_email(self) -> str:
+        return tokens.last_email(self.app.settings.config_dir, self.app.settings.database)
+
     def on_mount(self) -> None:
         show_errors(self, {})
-        self.query_one("#email", Input).focus()
+        self.query_one("#login-notice", Static).display = bool(self.notice)
+        self.query_one(self.AUTO_FOCUS or "#email", Input).focus()
         self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
@@ -109,15 +149,20 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
         """Log in with these credentials; `again`: a retry of its own (the sentence stays
         until the answer)."""
         rounds = self.app.settings.bcrypt_rounds
+        stay = self.query_one("#stay", Checkbox).value
+        config_dir = self.app.settings.config_dir
 
         database = self.app.database
         assert database is not None
 
-        def work() -> UserRecord:
+        def work() -> LoggedIn:
             from todo_tui import auth
 
             with database.session() as session:
-                return auth.authenticate(session, email=email, password=password, rounds=rounds)
+                user = auth.authenticate(session, email=email, password=password, rounds=rounds)
+            started, notice = open_session(database, user, stay=stay, config_dir=config_dir)
+            kept = stay and started is not None and notice is None
+            return LoggedIn(user, started, kept=kept, notice=notice)
 
         self._log_in(work, sent=(email, password), again=again)
         if not again:
@@ -127,15 +172,15 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
 
     @work(exit_on_error=False)
     async def _log_in(
-        self, log_in: Callable[[], UserRecord], *, sent: tuple[str, str], again: bool
+        self, log_in: Callable[[], LoggedIn], *, sent: tuple[str, str], again: bool
     ) -> None:
         try:
-            user = await self.app.database_call(log_in)
+            logged_in = await self.app.database_call(log_in)
         except (InvalidInput, DatabaseFault) as failure:
             self._failed(failure, sent=sent, again=again)
             return
         self.set_class(False, "-busy")
-        self.post_message(LoggedIn(user))
+        self.post_message(logged_in)
 
     def _failed(
         self,
@@ -203,8 +248,10 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
     def action_create_account(self) -> None:
         from todo_tui.screens.register import RegisterScreen
 
-        def created(user: UserRecord | None) -> None:
-            if user is not None:
-                self.post_message(LoggedIn(user))
+        def created(logged_in: LoggedIn | None) -> None:
+            if logged_in is not None:
+                self.post_message(logged_in)
 
-        self.app.push_screen(RegisterScreen(), created)
+        email = self.query_one("#email", Input).value
+        stay = self.query_one("#stay", Checkbox).value
+        self.app.push_screen(RegisterScreen(email=email, stay=stay), created)

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
 
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
-from todo_tui.messages import ReportsWorkFailures
+from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 
 
-class RegisterScreen(ReportsWorkFailures, Screen[UserRecord | None]):
-    """Dismissed with the new account (already logged in), or None to go back."""
+class RegisterScreen(ReportsWorkFailures, Screen[LoggedIn | None]):
+    """Dismissed with the new account's log in (already logged in), or None to go back.
+    `email`: what was typed on Log in; `stay`: its Stay logged in checkbox."""
 
     BINDINGS = [
         Binding("escape", "back", "Back to log in"),
@@ -33,12 +34,17 @@ class RegisterScreen(ReportsWorkFailures, Screen[UserRecord | None]):
 
     app: TodoApp
 
+    def __init__(self, *, email: str = "", stay: bool = True) -> None:
+        super().__init__()
+        self.email = email
+        self.stay = stay
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="register-box", classes="form-box"):
             yield Static("Create account", classes="form-title")
             yield Label("Email")
-            yield Input(placeholder="you@example.com", id="email")
+            yield Input(self.email, placeholder="you@example.com", id="email")
             yield Static("", id="email-error", classes="field-error", markup=False)
             yield Label("Password (at least 8 characters)")
             yield Input(password=True, id="password")
@@ -51,7 +57,7 @@ class RegisterScreen(ReportsWorkFailures, Screen[UserRecord | None]):
 
     def on_mount(self) -> None:
         show_errors(self, {})
-        self.query_one("#email", Input).focus()
+        self.query_one("#password" if self.email.strip() else "#email", Input).focus()
 
     @on(Input.Submitted, "#email")
     def _to_password(self) -> None:
@@ -89,13 +95,23 @@ class RegisterScreen(ReportsWorkFailures, Screen[UserRecord | None]):
             sent.append(True)
             return auth.register(session, email=email, password=password, rounds=rounds)
 
-        try:
+        stay, config_dir = self.stay, self.app.settings.config_dir
+
+        def create_and_log_in() -> LoggedIn:
+            from todo_tui.screens.login import open_session
+
             # Retried: an account the first attempt created is recognised by its password.
-            user = await self.app.database_call(lambda: database.run(create, retry=True))
+            user = database.run(create, retry=True)
+            started, notice = open_session(database, user, stay=stay, config_dir=config_dir)
+            kept = stay and started is not None and notice is None
+            return LoggedIn(user, started, kept=kept, notice=notice)
+
+        try:
+            logged_in = await self.app.database_call(create_and_log_in)
         except (InvalidInput, DatabaseFault) as failure:
             self._failed(failure, sent=bool(sent))
             return
-        self.dismiss(user)
+        self.dismiss(logged_in)
 
     @staticmethod
     def _problems(email: str, password: str, confirm: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
-from todo_tui.messages import ReportsWorkFailures, SchemaReady
+from todo_tui.messages import LoggedIn, ReportsWorkFailures, SchemaReady
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from todo_tui.app import TodoApp
     from todo_tui.db import Database
     from todo_tui.schema import SchemaStatus
+    from todo_tui.sessions import Resumed
 
 # Faults that go away by themselves (a server starting, a network coming back): the
 # start-up and log-in screens try again on their own while they show one.
@@ -130,7 +131,7 @@ class StartupScreen(ReportsWorkFailures, Screen[None]):
             return
         self._checking = False
         if status.state is SchemaState.UP_TO_DATE:
-            self.post_message(SchemaReady())
+            self._resume()
         elif status.state is SchemaState.UNREACHABLE:
             self._failed(status.summary, passing=passes(status.fault))
         else:
@@ -139,9 +140,35 @@ class StartupScreen(ReportsWorkFailures, Screen[None]):
             self.query_one("#startup-message", Static).update(status.summary)
             self.app.push_screen(SchemaDialog(status), self._dialog_closed)
 
+    @work(exclusive=True, exit_on_error=False)
+    async def _resume(self) -> None:
+        """The saved log in of this device, if any: straight to the list (one round trip),
+        else to log in, saying why a saved one did not open."""
+        database = self.app.database
+        assert database is not None
+        self.query_one("#startup-message", Static).update("Logging you in…")
+
+        def resume() -> Resumed:
+            from todo_tui.screens.login import warm_up
+            from todo_tui.sessions import resume_saved
+
+            resumed = resume_saved(database)
+            warm_up()  # the list screen (or the login screen) loads here, not on the UI
+            return resumed
+
+        try:
+            resumed = await self.app.database_call(resume)
+        except (InvalidInput, DatabaseFault) as failure:
+            self.post_message(SchemaReady(notice=str(failure)))
+            return
+        if resumed.session is not None:
+            self.post_message(LoggedIn(resumed.session.user, resumed.session, kept=True))
+        else:
+            self.post_message(SchemaReady(notice=resumed.notice))
+
     def _dialog_closed(self, upgraded: bool | None) -> None:
         if upgraded:
-            self.post_message(SchemaReady())
+            self._resume()
         else:
             self.app.exit()
 

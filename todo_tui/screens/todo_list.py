@@ -17,8 +17,9 @@ from textual.widgets import Footer, Header, Input, Static
 from todo_tui import drafts, reconcile, todos
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
-from todo_tui.messages import LoggedOut, ReportsWorkFailures
+from todo_tui.messages import ReportsWorkFailures
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
+from todo_tui.screens.account import AccountActions
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
 from todo_tui.todos import TodoConflict, TodoNotFound
@@ -40,7 +41,7 @@ SORT_NAMES = {
 }
 
 
-class TodoListScreen(ReportsWorkFailures, Screen[None]):
+class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
     BINDINGS = [
         Binding("a", "add", "Add", tooltip="Add a todo"),
         Binding("e,enter", "edit", "Edit", tooltip="Edit the selected todo"),
@@ -104,6 +105,7 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
         self.table.focus()
         self.action_reload()
         self._start_feed()
+        self._follow_session()
 
     def _offer_draft(self) -> None:
         """The text of a form the last run was ended in (by a signal), offered back once."""
@@ -434,6 +436,3 @@ class TodoListScreen(ReportsWorkFailures, Screen[None]):
         search.value = ""
         search.display = False
         self.table.focus()
-
-    def action_log_out(self) -> None:
-        self.post_message(LoggedOut())

@@ -1,0 +1,125 @@
+"""Sessions: where this account is logged in, this device first, with when each was last
+used; `d` revokes the selected one (this device's: a log out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Static
+
+from todo_tui.faults import DatabaseFault, InvalidInput
+from todo_tui.messages import ReportsWorkFailures
+
+if TYPE_CHECKING:
+    from todo_tui.app import TodoApp
+    from todo_tui.records import UserRecord
+    from todo_tui.sessions import SessionRecord
+
+
+def ago(when: datetime, now: datetime) -> str:
+    """'just now', '5 minutes ago', '3 days ago': how long since `when`."""
+    seconds = max(0, int((now - when).total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+class SessionsDialog(ReportsWorkFailures, ModalScreen[str | None]):
+    """Dismissed with LOGGED_OUT when this device's session was revoked, else None."""
+
+    LOGGED_OUT = "logged-out"
+    BINDINGS = [
+        Binding("d,delete", "revoke", "Revoke"),
+        Binding("escape", "close", "Close"),
+    ]
+    AUTO_FOCUS = "#sessions-table"
+
+    app: TodoApp
+
+    def __init__(
+        self, user: UserRecord, listed: list[SessionRecord], current_id: int | None
+    ) -> None:
+        super().__init__()
+        self.user = user
+        self.listed = {record.id: record for record in listed}
+        self.current_id = current_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sessions-dialog", classes="dialog"):
+            yield Static("Sessions", classes="dialog-title")
+            yield Static(
+                f"Where {self.user.email} is logged in. d revokes the selected one: it must "
+                "log in again.",
+                classes="dialog-note",
+                markup=False,
+            )
+            yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Revoke (d)", id="revoke", variant="error")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Device", key="label")
+        table.add_column("Last used", key="used")
+        table.add_column("Logged in", key="since")
+        now = self.app.clock()
+        for record in self.listed.values():
+            label = Text(record.label)  # whatever a label holds is never markup
+            if record.current:
+                label.append("  (this device)", style="bold")
+            table.add_row(
+                label,
+                "now" if record.current else ago(record.last_used_at, now),
+                ago(record.created_at, now),
+                key=str(record.id),
+            )
+
+    def action_revoke(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.listed or table.cursor_row is None:
+            return
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        session_id = int(str(key.value))
+        if session_id == self.current_id:
+            self.dismiss(self.LOGGED_OUT)
+            return
+        self._revoke(session_id)
+
+    @on(Button.Pressed, "#revoke")
+    def _revoke_pressed(self) -> None:
+        self.action_revoke()
+
+    @work(exit_on_error=False)
+    async def _revoke(self, session_id: int) -> None:
+        database, user_id = self.app.database, self.user.id
+        assert database is not None
+
+        def revoke() -> bool:
+            from todo_tui import sessions
+
+            return database.run(
+                lambda s: sessions.revoke(s, user_id=user_id, session_id=session_id), retry=True
+            )
+
+        try:
+            await self.app.database_call(revoke)
+        except (InvalidInput, DatabaseFault) as failure:
+            self.app.show_failure(failure)
+            return
+        record = self.listed.pop(session_id)
+        self.query_one(DataTable).remove_row(str(session_id))
+        self.notify(f"Revoked: {record.label}.", markup=False, timeout=4)
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
