@@ -31,8 +31,8 @@ from todo_tui.screens.forms import show_errors
 from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.db import Database
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import StartedSession
 
 # Loaded on the database thread after the login screen is painted (see warm_up).
@@ -85,7 +85,7 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
         Binding("ctrl+n", "create_account", "Create account"),
     ]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, *, notice: str | None = None) -> None:
         super().__init__()
