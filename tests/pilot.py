@@ -21,6 +21,7 @@ from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.screens.todo_list import TodoListScreen
 from todo_tui.testing import eventually as eventually
 from todo_tui.testing import fill as fill
+from todo_tui.testing import notices as notices
 from todo_tui.testing import pending_calls as pending_calls
 from todo_tui.testing import settle as settle
 from todo_tui.testing import wait_until as wait_until
@@ -37,11 +38,6 @@ def make_app(settings: Settings, config_dir: Path, *, clock=None) -> TodoApp:
 def feed_online(screen: TodoListScreen) -> bool:
     """The list screen's change feed has connected (and not lost its connection since)."""
     return bool(screen.feed._online)
-
-
-def notices(app: TodoApp) -> list[str]:
-    """The messages of the notifications on screen."""
-    return [notification.message for notification in app._notifications]
 
 
 def screen_name(pilot: Pilot) -> str:

@@ -2,7 +2,8 @@
 theirs): wait for the app's database work and typed keys, type into a field, read what it
 shows; and the one way to wait for something another thread makes true.
 
-Only the app's public members are read here. Not imported by the app itself.
+Only the app's public members are read here (and Textual's list of notifications, which
+has no public reader). Not imported by the app itself.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ T = TypeVar("T")
 def pending_calls(app: TodoApp) -> int:
     """Database calls queued or running whose result the UI thread has not had yet."""
     return app.pending_database_calls
+
+
+def notices(app: TodoApp) -> list[str]:
+    """The messages of the notifications on screen."""
+    return [notification.message for notification in app._notifications]
 
 
 async def settle(pilot: Pilot) -> None:

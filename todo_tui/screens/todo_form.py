@@ -41,7 +41,7 @@ from todo_tui.widgets.capped import CappedInput, CappedTextArea, PasteChanged
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     # The title is focused in on_mount, without the scroll to centre that auto-focus does.
     AUTO_FOCUS = ""
 
-    app: TodoApp
+    app: Host
 
     def __init__(
         self,
