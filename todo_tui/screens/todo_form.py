@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -142,16 +143,16 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         typed = self._typed()
         quick = self._quick()
         if quick is not None:
-            typed = TodoDraft(
+            typed = replace(
+                typed,
                 title=quick.title,
-                description=typed.description,
                 due=quick.due_text or typed.due,
                 priority=PRIORITY_NAMES[quick.priority] if quick.priority else typed.priority,
                 tags=" ".join([*typed.tags.split(), *quick.tags]),
             )
         due = self._read(typed.due)
         if isinstance(due, Due):
-            typed = TodoDraft(**{**_fields(typed), "due": due.iso()})
+            typed = replace(typed, due=due.iso())
         return typed
 
     def draft(self) -> Draft | None:
@@ -563,7 +564,3 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             ),
             answered,
         )
-
-
-def _fields(draft: TodoDraft) -> dict[str, str]:
-    return {name: getattr(draft, name) for name in TodoDraft.names()}
