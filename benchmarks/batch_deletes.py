@@ -23,12 +23,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.pilot import EMAIL, PASSWORD, feed_online, log_in, make_app, register, settle
 from todo_tui import todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.models import Todo
 from todo_tui.schema import upgrade_to_head
+from todo_tui.testing import EMAIL, PASSWORD, feed_online, log_in, make_app, register, settle
 from todo_tui.widgets.todo_table import TodoTable
 
 SIZE = 50_000

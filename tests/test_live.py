@@ -36,12 +36,12 @@ from tests.pilot import (
     settle,
     wait_until,
 )
-from tests.wire import WireProxy
 from todo_tui import live, todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.live import ChangeFeed
 from todo_tui.models import Todo
+from todo_tui.testing.wire import WireProxy
 
 # ---------------------------------------------------------------------------------------
 # Changes elsewhere show up within 2 seconds, without a key press, keeping the cursor

@@ -1,6 +1,7 @@
 """Driving TodoApp from tests and benchmarks (as sqlalchemy.testing and textual.pilot do for
-theirs): wait for the app's database work and typed keys, type into a field, read what it
-shows; and the one way to wait for something another thread makes true.
+theirs): make an app and an account, log in, wait for the app's database work and typed
+keys, type into a field, read what it shows; the one way to wait for something another
+thread makes true; and, in todo_tui.testing.wire, a proxy that counts round trips.
 
 Only the app's public members are read here (and Textual's list of notifications, which
 has no public reader). Not imported by the app itself.
@@ -10,12 +11,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import TypeVar
 
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from todo_tui import auth, todos
 from todo_tui.app import TodoApp
+from todo_tui.config import Settings
+from todo_tui.db import Database
+from todo_tui.records import TodoRecord, UserRecord
+from todo_tui.screens.todo_list import TodoListScreen
 
 T = TypeVar("T")
 
@@ -72,3 +80,54 @@ async def eventually(
             raise AssertionError(f"not within {timeout} s: {what}")
         await pilot.pause(0.05)
     return time.monotonic() - start
+
+
+# -- an app, an account, and the list's state ------------------------------------------
+
+
+def make_app(settings: Settings, config_dir: Path, *, clock=None) -> TodoApp:
+    app = TodoApp(settings=replace(settings, config_dir=config_dir), clock=clock)
+    app.animation_level = "none"  # no blinking cursor or spinner frames: stable screens
+    return app
+
+
+def feed_online(screen: TodoListScreen) -> bool:
+    """The list screen's change feed has connected (and not lost its connection since)."""
+    return screen.feed.online
+
+
+def screen_name(pilot: Pilot) -> str:
+    return type(pilot.app.screen).__name__
+
+
+async def create_account(pilot: Pilot, email: str, password: str) -> None:
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+    await fill(pilot, "#email", email)
+    await fill(pilot, "#password", password)
+    await fill(pilot, "#confirm", password)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def log_in(pilot: Pilot, email: str, password: str) -> None:
+    await fill(pilot, "#email", email)
+    await fill(pilot, "#password", password)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+EMAIL = "alice@example.com"
+PASSWORD = "correct horse"
+
+
+def register(database: Database) -> UserRecord:
+    return database.run(lambda s: auth.register(s, email=EMAIL, password=PASSWORD, rounds=4))
+
+
+def add(database: Database, owner: UserRecord, title: str) -> TodoRecord:
+    return database.run(lambda s: todos.add_todo(s, owner_id=owner.id, title=title))
+
+
+def stored(database: Database, owner: UserRecord) -> list[TodoRecord]:
+    return database.run(lambda s: todos.list_todos(s, owner_id=owner.id))
