@@ -90,6 +90,18 @@ def test_the_change_counter_still_moves_after_the_upgrade(databases) -> None:
     run(database, "INSERT INTO todo (title, user_id, due_date) VALUES ('New', 2, '2026-12-04')")
     run(database, "DELETE FROM todo WHERE title = 'Todo 3'")
     assert run(database, counter) == [(start + 3,)]
+    # One statement of many rows moves the counter by the rows it changed, per owner.
+    [(other,)] = run(database, "SELECT counter FROM todo_change_counter WHERE user_id = 1")
+    run(
+        database,
+        "INSERT INTO todo (title, user_id) VALUES ('a', 2), ('b', 2), ('c', 2), ('d', 1)",
+    )
+    run(database, "UPDATE todo SET priority = 1 WHERE title IN ('a', 'b', 'd')")
+    run(database, "DELETE FROM todo WHERE title IN ('a', 'b', 'c', 'd')")
+    assert run(database, counter) == [(start + 3 + 3 + 2 + 3,)]
+    assert run(database, "SELECT counter FROM todo_change_counter WHERE user_id = 1") == [
+        (other + 3,)
+    ]
     if database.dialect == "sqlite":
         triggers = run(database, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
         assert sorted(triggers) == [

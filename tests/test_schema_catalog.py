@@ -251,9 +251,16 @@ def test_postgresql_public_schema_holds_nothing_else(at) -> None:
         "AND tgrelid IN (to_regclass('\"user\"'), to_regclass('todo'))",
     )
     # 0003: NOTIFY on every change of a todo, for live updates between terminals.
-    # 0004: the change counter that polling reads.
-    expected = [("todo_count_change",), ("todo_notify_change",)] if revision == "head" else []
+    # 0004: the change counter that polling reads, moved once per statement since 0006.
+    counters = [("todo_count_delete",), ("todo_count_insert",), ("todo_count_update",)]
+    expected = [*counters, ("todo_notify_change",)] if revision == "head" else []
     assert sorted(triggers) == expected
+    per_statement = rows(
+        database,
+        "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'todo_count_%' AND tgtype & 1 = 0 "
+        "ORDER BY 1",
+    )
+    assert per_statement == (counters if revision == "head" else [])
     functions = rows(
         database,
         "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1",

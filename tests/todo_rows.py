@@ -70,6 +70,7 @@ def as_stored(database: Database, todo_id: int) -> TodoRecord:
     with database.engine.connect() as connection:
         statement = sa.select(*Todo.__table__.columns).where(Todo.id == todo_id)
         row = connection.execute(statement).one()._mapping
+    # Tags live in their own table: the record's default (none) stands for them here.
     return TodoRecord(**{f.name: row[f.name] for f in fields(TodoRecord) if f.name in row})
 
 

@@ -29,7 +29,9 @@ A terminal todo list on PostgreSQL (Neon) or a local SQLite file.
 
   todo-tui              open the app: no command is needed
   todo-tui db status    (optional, for scripts) is the database schema up to date?
-  todo-tui db upgrade   (optional, for scripts) apply the pending migrations"""
+  todo-tui db upgrade   (optional, for scripts) apply the pending migrations
+  todo-tui export       print your todos: --format json|csv|markdown|todotxt|ical, -o FILE
+  todo-tui import FILE  add todos from todo-tui JSON, taskwarrior, todo.txt, iCalendar, CSV"""
 
 
 def say_error(sentence: str) -> None:
@@ -45,7 +47,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="todo-tui",
-        usage="todo-tui [options] [db {status,upgrade}]",
+        usage="todo-tui [options] [db {status,upgrade} | export | import FILE]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=DESCRIPTION,
         epilog="DATABASE_URL comes from --database-url, the environment, ./.env, or defaults\n"
@@ -74,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="first record an unversioned database whose tables match a revision exactly "
         "(the newest such) as that revision, then upgrade from there",
     )
+    # export and import: todo_tui/transfer/command.py
+    from todo_tui.transfer.command import add_commands as add_transfer_commands
+
+    add_transfer_commands(commands)
     return parser
 
 
@@ -87,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         start_log()
         return run_db_command(settings, args.db_command, adopt=getattr(args, "adopt", False))
+    if args.command in ("export", "import"):
+        start_log()
+        return run_transfer_command(settings, args)
     from todo_tui.app import TodoApp
 
     settings = log_to_file(settings)
@@ -94,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     app.run()
     app.finish_database_work()
     return app.return_code or EXIT_OK
+
+
+def run_transfer_command(settings: Settings, args: argparse.Namespace, owner_id=None) -> int:
+    """`todo-tui export` / `todo-tui import` for `owner_id` (None: the one account there is)."""
+    from todo_tui.transfer.command import run
+
+    return run(settings, args, owner_id=owner_id)
 
 
 def log_to_file(settings: Settings) -> Settings:

@@ -33,12 +33,65 @@ description = (
 
 TAG_NAME_MAX = 50
 
+# On PostgreSQL the change counter (0004) moves once per statement, by the rows it changed,
+# instead of once per row: a statement that writes n rows of a list updated its counter row
+# n times, each update walking the versions the ones before it left (n² in all: 4 s for an
+# import of 20,000 todos). The counts are the same as before.
+COUNT_CHANGES = """
+CREATE OR REPLACE FUNCTION todo_count_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        -- An update only: when the owner is being deleted, the row may be gone already.
+        UPDATE todo_change_counter AS c SET counter = c.counter + changed.n
+        FROM (SELECT user_id, count(*) AS n FROM old_rows GROUP BY user_id) AS changed
+        WHERE c.user_id = changed.user_id;
+    ELSE
+        INSERT INTO todo_change_counter AS c (user_id, counter)
+        SELECT user_id, count(*) FROM new_rows GROUP BY user_id
+        ON CONFLICT (user_id) DO UPDATE SET counter = c.counter + excluded.counter;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+# A trigger with transition tables handles one event: one per event, named as on SQLite.
+COUNT_TRIGGERS = {
+    "todo_count_insert": "AFTER INSERT ON todo REFERENCING NEW TABLE AS new_rows",
+    "todo_count_update": "AFTER UPDATE ON todo REFERENCING NEW TABLE AS new_rows",
+    "todo_count_delete": "AFTER DELETE ON todo REFERENCING OLD TABLE AS old_rows",
+}
+# 0004's, for the way back down.
+COUNT_EACH_ROW = """
+CREATE OR REPLACE FUNCTION todo_count_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        -- An update only: when the owner is being deleted, the row may be gone already.
+        UPDATE todo_change_counter SET counter = counter + 1 WHERE user_id = OLD.user_id;
+        RETURN OLD;
+    END IF;
+    INSERT INTO todo_change_counter AS c (user_id, counter) VALUES (NEW.user_id, 1)
+    ON CONFLICT (user_id) DO UPDATE SET counter = c.counter + 1;
+    RETURN NEW;
+END
+$$
+"""
+
 PRIORITY_CHECK = "priority BETWEEN 0 AND 3"
 DUE_TIME_CHECK = "due_time IS NULL OR due_date IS NOT NULL"
 
 
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    if not sqlite:
+        op.execute("DROP TRIGGER todo_count_change ON todo")
+        op.execute(COUNT_CHANGES)
+        for name, when in COUNT_TRIGGERS.items():
+            op.execute(
+                f"CREATE TRIGGER {name} {when} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION todo_count_change()"
+            )
     op.add_column("todo", sa.Column("due_date", sa.Date(), nullable=True))
     if sqlite:
         # SQLite adds a constraint only with its column, inline (the table keeps its triggers).
@@ -109,6 +162,13 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("ck_todo_due_time_needs_date"), "todo", type_="check")
         op.drop_constraint(op.f("ck_todo_priority_range"), "todo", type_="check")
+        for name in COUNT_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name} ON todo")
+        op.execute(COUNT_EACH_ROW)
+        op.execute(
+            "CREATE TRIGGER todo_count_change AFTER INSERT OR UPDATE OR DELETE ON todo "
+            "FOR EACH ROW EXECUTE FUNCTION todo_count_change()"
+        )
     # Plain DROP COLUMN (SQLite >= 3.35; a column's own CHECK goes with it): a batch-mode
     # table copy would lose the CHECKs and triggers of the table.
     for column in ("completed_at", "priority", "due_time", "due_date"):

@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.widgets import Checkbox, Footer, Input, Label, LoadingIndicator, Static
 
 from todo_tui import bindings, tokens
 from todo_tui.faults import DatabaseFault, InvalidInput
@@ -28,10 +28,11 @@ from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
+from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.db import Database
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import StartedSession
 
 # Loaded on the database thread after the login screen is painted (see warm_up).
@@ -82,7 +83,7 @@ def open_session(
 class LoginScreen(ReportsWorkFailures, Screen[None]):
     BINDINGS = bindings.LOGIN
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, *, notice: str | None = None) -> None:
         super().__init__()

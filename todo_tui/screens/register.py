@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 
 from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
@@ -16,9 +16,10 @@ from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem
+from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 # After these, an account that was sent may have been created.
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
@@ -30,7 +31,7 @@ class RegisterScreen(ReportsWorkFailures, Screen[LoggedIn | None]):
 
     BINDINGS = bindings.REGISTER
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, *, email: str = "", stay: bool = True) -> None:
         super().__init__()

@@ -16,19 +16,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
+from textual.widgets import Button, Footer, LoadingIndicator, Static
 
 from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures, SchemaReady
 from todo_tui.widgets.dialog import DialogBody
+from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from todo_tui.app import TodoApp
     from todo_tui.db import Database
     from todo_tui.schema import SchemaStatus
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import Resumed
 
 # Faults that go away by themselves (a server starting, a network coming back): the
@@ -76,7 +77,7 @@ def is_new_sqlite_file(path: Path | None) -> bool:
 class StartupScreen(ReportsWorkFailures, Screen[None]):
     BINDINGS = bindings.STARTUP
 
-    app: TodoApp
+    app: Host
 
     def __init__(self) -> None:
         super().__init__()

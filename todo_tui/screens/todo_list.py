@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from todo_tui import bindings, drafts, history, preferences, reconcile, todos, views
 from todo_tui.faults import DatabaseFault, InvalidInput
@@ -27,10 +27,11 @@ from todo_tui.screens.list_changes import MarksAndHistory
 from todo_tui.screens.todo_form import TodoForm
 from todo_tui.todos import TodoConflict, TodoNotFound
 from todo_tui.widgets.details import TodoDetails
+from todo_tui.widgets.header import Header
 from todo_tui.widgets.todo_table import SORT_ORDER, TodoTable
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 T = TypeVar("T")
 WIDE = 100  # columns from which the details pane shows beside the list
@@ -48,7 +49,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
     BINDINGS = bindings.LIST
     PALETTE_BINDINGS = [b for b in BINDINGS if b.action not in {"close", "app.quit"}]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, user: UserRecord) -> None:
         super().__init__()
@@ -275,7 +276,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         table = self.table
         shown = table.visible_count
         # Left-aligned and first: on a narrow terminal the end of the line is what is cut.
-        parts = [f"{views.name_of(table.view)}: {shown} shown, {table.total_count - shown} hidden"]
+        parts = [f"{views.name_of(table.view)}: {shown} shown, {sum(table.counts) - shown} hidden"]
         if marked := table.marked:
             parts.append(f"{len(marked)} marked")
         if self._stopped() is not None:
