@@ -1,5 +1,6 @@
 """A bulk action, an undo of it and clear done: one statement each, one round trip on the
-wire however many todos they touch (the counting proxy of todo_tui.testing, PostgreSQL only by nature)."""
+wire however many todos they touch (counted by the proxy of todo_tui.testing; PostgreSQL
+only, by nature)."""
 
 # ruff: noqa: F811 - the wire fixtures are imported from test_round_trips and named again
 from __future__ import annotations
