@@ -32,7 +32,7 @@ DESCRIPTION = """\
 todo-tui with no command opens the app: a terminal todo list on PostgreSQL (Neon) or a
 local SQLite file. The commands below are for the shell and for scripts.
 
-  todo-tui                     open the app
+  todo-tui                     open the app: no command is needed
   todo-tui add TEXT...         add a todo: Pay rent due:tomorrow #home !high
   todo-tui list                your open todos (--view, --tag, --search, --json)
   todo-tui done|undone ID...   mark todos done or not done
