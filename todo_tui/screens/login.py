@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.widgets import Checkbox, Footer, Input, Label, LoadingIndicator, Static
 
 from todo_tui import tokens
 from todo_tui.faults import DatabaseFault, InvalidInput
@@ -29,6 +29,7 @@ from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
+from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp

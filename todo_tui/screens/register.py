@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
 from todo_tui.screens.forms import show_errors
 from todo_tui.validation import normalize_email, password_problem
+from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
     from todo_tui.app import TodoApp

@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
+from textual.widgets import Button, Footer, LoadingIndicator, Static
 
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures, SchemaReady
 from todo_tui.widgets.dialog import DialogBody
+from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
     from pathlib import Path

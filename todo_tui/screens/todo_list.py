@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from todo_tui import drafts, reconcile, todos
 from todo_tui.faults import DatabaseFault, InvalidInput
@@ -23,6 +23,7 @@ from todo_tui.screens.account import AccountActions
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.todo_form import TodoForm
 from todo_tui.todos import TodoConflict, TodoNotFound
+from todo_tui.widgets.header import Header
 from todo_tui.widgets.todo_table import FilterBy, SortBy, TodoTable
 
 if TYPE_CHECKING:
