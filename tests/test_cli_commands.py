@@ -357,7 +357,7 @@ def test_help_says_first_that_a_bare_todo_tui_opens_the_app(database) -> None:
 
 # Beyond the standard library, python-dotenv, platformdirs, SQLAlchemy, SQLModel (with
 # pydantic), psycopg2 and bcrypt, a plain command imports a few of todo-tui's own modules.
-IMPORT_BOUND = 560
+IMPORT_BOUND = 520  # 483 for add, 490 for list when this was written
 
 
 @pytest.mark.parametrize("command", [["add", "Pay", "rent", "#home", "due:fri"], ["list"]])
@@ -376,3 +376,42 @@ def test_a_plain_command_imports_no_textual(database, logged_in, command) -> Non
     for heavy in ("textual", "alembic", "dateparser", "icalendar", "email_validator"):
         assert f"'{heavy}'" not in roots, heavy
     assert int(count) <= IMPORT_BOUND, count
+
+
+def test_colour_only_when_asked_and_user_text_stays_text() -> None:
+    from todo_tui.commands.listing import RESET, table
+    from todo_tui.records import TodoRecord
+
+    now = datetime.now(UTC)
+    today = date.today()
+    overdue = TodoRecord(
+        id=7,
+        title="Late \x1b[2J",
+        description=None,
+        is_completed=False,
+        created_at=now,
+        updated_at=now,
+        due_date=today - timedelta(days=1),
+    )
+    coloured = table([overdue], today=today, colour=True)
+    plain = table([overdue], today=today, colour=False)
+    assert "\x1b[31m\x1b[1m1 day overdue" in coloured and RESET in coloured
+    assert "\x1b" not in plain and "Late ␛[2J" in plain
+    assert "\x1b[2J" not in coloured  # the title's escape is shown, never sent
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(database, logged_in) -> None:
+    """`todo-tui list | head -1` on a long list."""
+    rows = "".join(f"Todo {n}\n" for n in range(3000))
+    assert cli(database, "import", "-", stdin=rows).returncode == 0
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "todo_tui", "list"],
+        env={**environ, "DATABASE_URL": database.settings.database.url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout.readline().split() == [b"ID", b"DUE", b"PRI", b"TITLE", b"TAGS"]
+        process.stdout.close()
+        _, err = process.communicate(timeout=TIMEOUT)
+    assert (process.returncode, err) == (0, b"")

@@ -89,10 +89,22 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def run(settings, args: argparse.Namespace) -> int:
-    if args.command in ACCOUNT_COMMANDS:
-        from todo_tui.commands.account import run_account_command
+    """Run the command; ctrl+c and a reader that stops reading (`| head`) end it quietly."""
+    import os
+    import sys
 
-        return run_account_command(settings, args)
-    from todo_tui.commands.todo_commands import run_todo_command
+    try:
+        if args.command in ACCOUNT_COMMANDS:
+            from todo_tui.commands.account import run_account_command
 
-    return run_todo_command(settings, args)
+            return run_account_command(settings, args)
+        from todo_tui.commands.todo_commands import run_todo_command
+
+        return run_todo_command(settings, args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # after the ^C the terminal shows
+        return 130  # 128 + SIGINT, as shells report it
+    except BrokenPipeError:
+        # Python would complain again flushing stdout at exit: point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -33,7 +33,7 @@ def run_account_command(settings: Settings, args: argparse.Namespace) -> int:
         with opened(settings) as database:
             if args.command == "logout":
                 return logout(database)
-            print(session_user(database).email)
+            print(sanitize(session_user(database).email))
             return EXIT_OK
     except CommandFailed as failed:
         return failed.status
