@@ -10,8 +10,7 @@ from rich.cells import cell_len
 
 from todo_tui.dates import relative
 from todo_tui.display import PRIORITY_MARKS, due_order, haystack, sanitize
-from todo_tui.quickadd import PRIORITY_NAMES
-from todo_tui.records import TodoRecord
+from todo_tui.records import PRIORITY_NAMES, TodoRecord
 
 BOLD, DIM, RED, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
 HEADINGS = ("ID", "DUE", "PRI", "TITLE", "TAGS")

@@ -106,7 +106,10 @@ def list_command(database: Database, owner_id: int, args: argparse.Namespace) ->
     from todo_tui import todos
     from todo_tui.commands.listing import select, table
 
-    every = database.run(lambda s: todos.list_todos(s, owner_id=owner_id), retry=True)
+    completed = {"all": None, "done": True}.get(args.view, False)  # only what the view shows
+    every = database.run(
+        lambda s: todos.list_todos(s, owner_id=owner_id, completed=completed), retry=True
+    )
     shown = select(every, view=args.view, tags=args.tag, search=args.search, today=_today())
     if args.json:
         from todo_tui.transfer.items import todo_item
