@@ -54,6 +54,8 @@ class TypeAhead:
         self._key = 0  # which handed-on key the rounds in flight are for
         self._busy_screen: object = None  # the busy screen keys wait for, since when
         self._busy_since = 0.0
+        self._waited_for = 0  # the key whose busy screen was waited for
+        self._timer: asyncio.TimerHandle | None = None  # the one look ahead that is due
 
     @property
     def idle(self) -> bool:
@@ -85,17 +87,34 @@ class TypeAhead:
             self._busy = True
             self._key += 1
             key = self._key
-            # A bare event-loop timer: a Textual Timer per key costs a task each.
-            asyncio.get_running_loop().call_later(KEY_TIMEOUT, self._overdue, key)
+            self._look_again(KEY_TIMEOUT, key)
             self._round(key, 1)
 
+    def _look_again(self, delay: float, key: int) -> None:
+        """Call `_overdue` in `delay` seconds, in place of any call still due."""
+        if self._timer is not None:
+            self._timer.cancel()
+        # A bare event-loop timer: a Textual Timer per key costs a task each.
+        self._timer = asyncio.get_running_loop().call_later(delay, self._overdue, key)
+
     def _overdue(self, key: int) -> None:
+        """The key's rounds took too long, or its screen is busy: look at it again."""
+        self._timer = None
         if key != self._key or not self._busy or self.releasing is not None:
             return
         if self._waiting():
-            asyncio.get_running_loop().call_later(BUSY_CHECK, self._overdue, key)
+            self._wait_for_screen(key)
+        elif self._waited_for == key:
+            # The busy screen is done (it may have closed, moving the focus): settle afresh.
+            self._waited_for = 0
+            self._look_again(KEY_TIMEOUT, key)
+            self._round(key, 1)
         else:
             self._release()
+
+    def _wait_for_screen(self, key: int) -> None:
+        self._waited_for = key
+        self._look_again(BUSY_CHECK, key)
 
     def _waiting(self) -> bool:
         """Whether the screen is busy with what a key asked for, for under BUSY_TIMEOUT
@@ -110,15 +129,6 @@ class TypeAhead:
         if self._busy_screen is not screen:
             self._busy_screen, self._busy_since = screen, time.monotonic()
         return time.monotonic() - self._busy_since < BUSY_TIMEOUT
-
-    def _when_done(self, key: int) -> None:
-        """Settle again once the busy screen is done (it may close, moving the focus)."""
-        if key != self._key or self.releasing is not None:
-            return
-        if self._waiting():
-            asyncio.get_running_loop().call_later(BUSY_CHECK, self._when_done, key)
-        else:
-            self._round(key, 1)
 
     def _nodes(self) -> list[MessagePump]:
         """Who handles a key and what it sets off: the focused widget and its ancestors up
@@ -154,7 +164,7 @@ class TypeAhead:
         if number < MAX_ROUNDS and not all(_quiet(node) for node in self._nodes()):
             self._round(key, number + 1)
         elif self._waiting():
-            self._when_done(key)
+            self._wait_for_screen(key)
         else:
             self._release()
 
