@@ -415,3 +415,16 @@ def test_a_reader_that_stops_early_gets_no_traceback(database, logged_in) -> Non
         process.stdout.close()
         _, err = process.communicate(timeout=TIMEOUT)
     assert (process.returncode, err) == (0, b"")
+
+
+def test_no_database_file_is_made_by_a_command(tmp_path, capsys) -> None:
+    missing = tmp_path / "none" / "todo.db"
+    for args in (["list"], ["add", "x"], ["login", "ann@example.com"]):
+        code = main(["--database-url", f"sqlite:///{missing}", *args])
+        _, err = capsys.readouterr()
+        assert (code, err) == (
+            3,
+            f"todo-tui: There is no todo list at {missing} yet: open todo-tui to make one "
+            "and an account.\n",
+        )
+    assert not missing.parent.exists()

@@ -26,11 +26,9 @@ def run_account_command(settings: Settings, args: argparse.Namespace) -> int:
     from todo_tui.faults import InvalidInput
 
     try:
-        if args.command == "login":
-            email, password = _credentials(settings, args.email)
-            with opened(settings) as database:
-                return login(database, email, password)
         with opened(settings) as database:
+            if args.command == "login":  # asked once the database is known to be there
+                return login(database, *_credentials(settings, args.email))
             if args.command == "logout":
                 return logout(database)
             print(sanitize(session_user(database).email))

@@ -42,6 +42,12 @@ def opened(settings: Settings) -> Iterator[Database]:
     from todo_tui.db import Database
     from todo_tui.faults import DatabaseFault
 
+    path = settings.database.sqlite_path
+    if path is not None and not path.exists():  # a command makes no database file
+        raise fail(
+            f"There is no todo list at {path} yet: open todo-tui to make one and an account.",
+            EXIT_REFUSED,
+        )
     try:
         database = Database(settings)
     except DatabaseFault as fault:

@@ -15,8 +15,8 @@ exit status:
   0  done
   1  nothing matched: an ID that is no todo of yours, or a list with no todo in it
   2  bad input: a wrong argument, a date that cannot be read, not logged in
-  3  refused: the todo changed meanwhile (nothing written), or the database needs
-     `todo-tui db upgrade` first
+  3  refused: the todo changed meanwhile (nothing written), or the database is not
+     ready (no file yet: open the app; or it needs `todo-tui db upgrade`)
   4  the database cannot be reached"""
 
 
