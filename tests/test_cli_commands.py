@@ -428,3 +428,42 @@ def test_no_database_file_is_made_by_a_command(tmp_path, capsys) -> None:
             "and an account.\n",
         )
     assert not missing.parent.exists()
+
+
+def test_login_on_a_terminal_asks_without_echo(database, ann) -> None:
+    """A real pseudo-terminal: the email is asked and echoed, the password is not."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "todo_tui", "login"],
+        env={**environ, "DATABASE_URL": database.settings.database.url},
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,  # no controlling terminal: getpass uses this one
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_until(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen:
+            ready, _, _ = select.select([leader], [], [], TIMEOUT)
+            assert ready, seen
+            seen += os.read(leader, 1024)
+
+    try:
+        read_until(b"Email")
+        os.write(leader, f"{EMAIL}\n".encode())
+        read_until(b"Password: ")
+        os.write(leader, f"{PASSWORD}\n".encode())
+        read_until(b"Logged in as")
+        assert process.wait(timeout=TIMEOUT) == 0
+    finally:
+        process.kill()
+        os.close(leader)
+    assert EMAIL.encode() in seen and PASSWORD.encode() not in seen
+    assert tokens.load(database.settings.database).token is not None
