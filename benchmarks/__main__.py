@@ -6,7 +6,7 @@ machine it ran on, and writes everything (every sample) as JSON to benchmarks/re
 - first frame and ready to log in: `python -m todo_tui` in a real pseudo-terminal, timed from
   process start to the first screen's text and to the login screen's, interleaved with a
   bare Textual app that shows one line; medians.
-- round trips per action: counted on the wire by tests/wire.py's proxy (the query messages
+- round trips per action: counted on the wire by the proxy of todo_tui.testing.wire (the queries
   psycopg2 sends, BEGIN, COMMIT and pings included); for SQLite, the statements sqlite3 runs.
 - action latency at distance: the same proxy delaying each direction by 25 ms.
 - big lists: one user with 100, 1,000 and 10,000 todos; load and paint, cursor steps, memory.
@@ -41,7 +41,7 @@ from benchmarks.bare_app import TEXT as BARE_TEXT
 from benchmarks.databases import EMAIL, PASSWORD, maybe_postgres, migrate, seed
 from benchmarks.report import GOALS, log, median, render
 from benchmarks.terminal import run_in_terminal
-from tests.wire import WireProxy
+from todo_tui.testing.wire import WireProxy
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -14,10 +14,11 @@ Scenarios:
 - biglist: a user who already has N todos opens the list; load and paint time, cursor steps,
   memory.
 
-Keys go in the way Textual's own driver delivers them (`driver.send_message`), without the
-Pilot's waits, and the clock stops when the app has the result: when the database thread's
-answer has been delivered to the screen, or for a paint, when the app handed a frame to the
-driver.
+Keys go in as the driver's would (posted to the app), without the Pilot's waits, and the
+clock stops when the app has the result: when the database thread's answer has reached the
+UI loop (`app.result_signal`), or for a paint, when the app handed a frame to the driver
+(Textual's `post_display_hook`). Only public members of the app and of Textual are used,
+and todo_tui.testing's helpers, shared with the tests.
 """
 
 from __future__ import annotations
@@ -37,14 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
-from textual.screen import Screen
 
 from todo_tui.app import TodoApp
 from todo_tui.config import load_settings
+from todo_tui.testing import notices, pending_calls
 
 HEARTBEAT = 0.010
 STEP_INTERVAL = 0.040
-DATABASE_THREAD = "todo-tui-database"  # app.DatabaseThread
 # The live feed's own queries on the app's one connection, counted as background: its
 # LISTEN (and the LISTEN that checks a silent connection), the catch-up after it, UNLISTEN.
 LIVE_FEED = ("LISTEN", "UNLISTEN", "SELECT id, version FROM todo WHERE user_id = ")
@@ -108,12 +108,12 @@ class SqliteCounter:
     """SQLite statements (BEGIN, COMMIT and ROLLBACK included), seen by sqlite3 itself.
 
     Those run by the app's database thread are the actions', but for those the live feed
-    runs there between actions (its polling), which are counted apart, as `background`.
+    runs there between actions (its polling, while the thread is the feed's:
+    `tenant_waiting`), which are counted apart, as `background`.
     """
 
     def __init__(self) -> None:
         self.statements: list[tuple[str, str]] = []
-        self._feed = threading.local()
 
     def attach(self, app: TodoApp) -> None:
         """Trace the app's connections from now on (its pool is emptied so they are new)."""
@@ -122,23 +122,14 @@ class SqliteCounter:
         assert app.database is not None
         engine = app.database.engine
         engine.dispose()
-
-        from todo_tui.live import ChangeFeed
-
-        wait, feed = ChangeFeed.wait, self._feed
-
-        def feed_wait(self, wakeup: int) -> None:
-            feed.active = True
-            try:
-                wait(self, wakeup)
-            finally:
-                feed.active = False
-
-        ChangeFeed.wait = feed_wait  # type: ignore[method-assign]
+        database_thread = app.database_thread
 
         def trace(statement: str) -> None:
-            thread = "feed" if getattr(feed, "active", False) else threading.current_thread().name
-            self.statements.append((thread, statement))
+            if threading.current_thread() is not database_thread.thread:
+                by = "other"
+            else:
+                by = "feed" if database_thread.tenant_waiting else "action"
+            self.statements.append((by, statement))
 
         event.listen(
             engine,
@@ -150,7 +141,7 @@ class SqliteCounter:
         self.statements.clear()
 
     def read(self) -> dict[str, Any]:
-        ours = [s for thread, s in self.statements if thread == DATABASE_THREAD]
+        ours = [s for by, s in self.statements if by == "action"]
         return {
             "count": len(ours),
             "queries": ours,
@@ -212,42 +203,40 @@ class Heartbeat:
 
 
 class Probe:
-    """Counts deliveries of database results and frames, with when the last one happened."""
+    """Counts deliveries of database results (the app's `result_signal`) and frames
+    (Textual's `post_display_hook`, its hook for tests), with when the last one happened:
+    on the clock, and on the UI thread's CPU clock for frames."""
 
     def __init__(self, app: TodoApp) -> None:
         self.deliveries = 0
         self.delivered_at = 0.0
         self.frames = 0
         self.frame_at = 0.0
-        self.frame_work: list[float] = []  # time spent building each screen update
-        deliver = app._deliver
-        display = app._display
+        self.frame_cpu = 0.0
+        self._frame = asyncio.Event()
+        app.result_signal.subscribe(app, self._delivered, immediate=True)
+        app.post_display_hook = self._displayed  # type: ignore[method-assign]
 
-        def counted_deliver(*args: Any) -> None:
-            deliver(*args)
-            self.delivered_at = time.perf_counter()
-            self.deliveries += 1
+    def _delivered(self, _: None) -> None:
+        self.delivered_at = time.perf_counter()
+        self.deliveries += 1
 
-        def counted_display(*args: Any) -> None:
-            display(*args)
-            self.frame_at = time.perf_counter()
-            self.frames += 1
+    def _displayed(self) -> None:
+        self.frame_at = time.perf_counter()
+        self.frame_cpu = time.thread_time()
+        self.frames += 1
+        self._frame.set()
 
-        app._deliver = counted_deliver  # type: ignore[method-assign]
-        app._display = counted_display  # type: ignore[method-assign]
-
-
-def time_screen_updates(probe_holder: list[Probe]) -> None:
-    """Record how long each screen update (layout, compositing, rendering) takes."""
-    original = Screen._on_timer_update
-
-    def timed(self: Screen) -> None:
-        started = time.perf_counter()
-        original(self)
-        if probe_holder:
-            probe_holder[0].frame_work.append(time.perf_counter() - started)
-
-    Screen._on_timer_update = timed  # type: ignore[method-assign]
+    async def frame_when(self, condition: Callable[[], bool], what: str) -> None:
+        """Until a frame after which `condition` holds; woken by frames, not polling, so
+        the UI thread's CPU time meanwhile is the app's."""
+        deadline = time.perf_counter() + TIMEOUT
+        while not condition():
+            self._frame.clear()
+            try:
+                await asyncio.wait_for(self._frame.wait(), deadline - time.perf_counter())
+            except TimeoutError:
+                raise TimeoutError(f"timed out waiting for {what}: {_state()}") from None
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
@@ -265,9 +254,6 @@ def _state() -> str:
     """What the app shows, for a timeout's message."""
     if not _APP:
         return "no app"
-    from tests.pilot import notices
-    from todo_tui.testing import pending_calls
-
     app = _APP[0]
     try:
         focused = app.focused
@@ -280,11 +266,11 @@ def _state() -> str:
 
 
 def send_key(app: TodoApp, key: str) -> None:
+    """A key as the driver hands it on: posted to the app, which routes it to the focus."""
     character = KEY_CHARACTERS.get(key, key if len(key) == 1 else None)
     event = events.Key(key, character)
     event.set_sender(app)
-    assert app._driver is not None
-    app._driver.send_message(event)
+    app.post_message(event)
 
 
 def screen_name(app: TodoApp) -> str:
@@ -367,7 +353,7 @@ class Recorder:
 
 
 async def session(config: dict[str, Any], counter: Any) -> dict[str, Any]:
-    from todo_tui.testing import fill, pending_calls, settle
+    from todo_tui.testing import fill, settle
     from todo_tui.widgets.todo_table import TodoTable
 
     app = make_app(config)
@@ -504,19 +490,16 @@ def round_trip_time(url: str, samples: int = 15) -> float:
 
 
 async def biglist(config: dict[str, Any]) -> dict[str, Any]:
-    from tests.pilot import settle
     from todo_tui.messages import LoggedIn
     from todo_tui.records import UserRecord
+    from todo_tui.testing import settle
     from todo_tui.widgets.todo_table import TodoTable
 
-    holder: list[Probe] = []
-    time_screen_updates(holder)
     app = make_app(config)
     heartbeat = Heartbeat()
     async with app.run_test(size=(100, 30)) as pilot:
         heartbeat.start()
         probe = Probe(app)
-        holder.append(probe)
         await until(lambda: screen_name(app) == "LoginScreen", "the login screen")
         await settle(pilot)  # the check, and the imports after the login screen
         rss_before = rss_mb()
@@ -527,7 +510,7 @@ async def biglist(config: dict[str, Any]) -> dict[str, Any]:
 
         def listed() -> bool:
             tables = app.screen.query(TodoTable)
-            return bool(tables) and tables.first().total_count == config["size"]
+            return bool(tables) and sum(tables.first().counts) == config["size"]
 
         await until(listed, "the list")
         loaded = probe.delivered_at
@@ -539,28 +522,32 @@ async def biglist(config: dict[str, Any]) -> dict[str, Any]:
 
         async def step(key: str, target: Callable[[], bool]) -> tuple[float, float]:
             frames = probe.frames
-            work_before = len(probe.frame_work)
-            begun = time.perf_counter()
+            begun, cpu = time.perf_counter(), time.thread_time()
             send_key(app, key)
-            await until(lambda: target() and probe.frames > frames, f"cursor {key}")
-            # The screen updates of this step (layout, compositing, rendering lines).
-            work = sum(probe.frame_work[work_before:])
-            return (probe.frame_at - begun) * 1000, work * 1000
+            await probe.frame_when(lambda: target() and probe.frames > frames, f"cursor {key}")
+            # The UI thread's CPU time for the step: the key, the cursor, the screen update.
+            return (probe.frame_at - begun) * 1000, (probe.frame_cpu - cpu) * 1000
+
+        # The todo on each row, read once: the cursor is at a row when its todo is there.
+        order = [todo.id for todo in table.visible_todos]
+
+        def cursor_at(row: int) -> bool:
+            return table.cursor_todo is not None and table.cursor_todo.id == order[row]
 
         steps, work = [], []
+        row = order.index(table.cursor_todo.id) if table.cursor_todo is not None else 0
         for _ in range(config["steps"]):
             # Keys 40 ms apart, as a held arrow key repeats: a key that comes sooner than
             # 1/60 s after the last frame waits for Textual's next frame (60 fps at most).
             await asyncio.sleep(STEP_INTERVAL)
-            row = table.cursor_row + 1
-            took, cost = await step("down", lambda row=row: table.cursor_row == row)
+            row += 1
+            took, cost = await step("down", lambda row=row: cursor_at(row))
             steps.append(took)
             work.append(cost)
-        last = config["size"] - 1
         await asyncio.sleep(STEP_INTERVAL)
-        end_ms, end_work = await step("end", lambda: table.cursor_row == last)
+        end_ms, end_work = await step("end", lambda: cursor_at(len(order) - 1))
         await asyncio.sleep(STEP_INTERVAL)
-        home_ms, home_work = await step("home", lambda: table.cursor_row == 0)
+        home_ms, home_work = await step("home", lambda: cursor_at(0))
         return {
             "size": config["size"],
             "load_ms": (loaded - started) * 1000,

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.pilot import EMAIL, PASSWORD, feed_online, log_in, make_app, register, settle
 from todo_tui import todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
 from todo_tui.models import Todo
 from todo_tui.schema import upgrade_to_head
+from todo_tui.testing import EMAIL, PASSWORD, feed_online, log_in, make_app, register, settle
 from todo_tui.widgets.todo_table import TodoTable
 
 SIZE = 50_000
@@ -69,7 +69,7 @@ async def measure(url: str, home: Path) -> dict[str, float]:
             await settle(pilot)
             await log_in(pilot, EMAIL, PASSWORD)
             table = app.screen.query_one(TodoTable)
-            while table.total_count < SIZE or not feed_online(app.screen):
+            while sum(table.counts) < SIZE or not feed_online(app.screen):
                 await pilot.pause(0.05)
             await settle(pilot)
             rebuilds = table.rebuild_count
@@ -96,7 +96,7 @@ async def measure(url: str, home: Path) -> dict[str, float]:
             assert deleting.stdin is not None
             deleting.stdin.write(json.dumps(doomed))
             deleting.stdin.close()
-            while deleting.poll() is None or table.total_count > SIZE - DELETES:
+            while deleting.poll() is None or sum(table.counts) > SIZE - DELETES:
                 await asyncio.sleep(0.05)
             assert deleting.returncode == 0
             shown_after = time.perf_counter() - started

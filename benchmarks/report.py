@@ -221,7 +221,7 @@ def render(results: dict[str, Any]) -> str:
                 rows,
                 "load: opening the list until the rows reach the screen object (query, records, "
                 "sort); paint: until the frame is handed to the terminal driver. step: key to "
-                "frame; step work: the screen update's own CPU time. peak: the process's max RSS.",
+                "frame; step work: the UI thread's CPU time for it. peak: the process's max RSS.",
             )
         )
 

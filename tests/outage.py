@@ -3,7 +3,7 @@ for real on PostgreSQL: the test server, the app's backends on it, another termi
 the app driven to its list screen.
 
 The faults: `pg_terminate_backend` of the app's backends, idle or in the middle of a
-statement (what a Neon suspend or restart does), and tests/wire.py's proxy cutting the
+statement (what a Neon suspend or restart does), and todo_tui/testing/wire.py's proxy cutting the
 network (connections reset and refused) or hanging it (open but silent). To kill a
 statement "during" an action deterministically, another connection holds a lock the app's
 statement waits for; the test finds that backend in pg_stat_activity, terminates it, then

@@ -1,4 +1,4 @@
-"""Round trips of the todo commands, counted on the wire (tests/wire.py's proxy): the
+"""Round trips of the todo commands, counted on the wire (todo_tui.testing.wire's proxy): the
 schema check, the session, then one statement for `add` and `list`, two for `done` (the
 read of the version, the versioned write). PostgreSQL only: SQLite has no wire."""
 
@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests.test_round_trips import split_setup
-from tests.wire import WireProxy
 from todo_tui import sessions, tokens
 from todo_tui.auth import register
 from todo_tui.cli import main
 from todo_tui.config import load_settings
 from todo_tui.db import Database
+from todo_tui.testing.wire import WireProxy
 
 pytestmark = pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
 

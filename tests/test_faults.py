@@ -37,11 +37,11 @@ from tests.pilot import (
     stored,
     wait_until,
 )
-from tests.wire import WireProxy
 from todo_tui import todos
 from todo_tui.db import ANSWER_GRACE, Database
 from todo_tui.faults import DatabaseFault, FaultKind
 from todo_tui.records import TodoRecord
+from todo_tui.testing.wire import WireProxy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -35,7 +35,7 @@ from tests.pilot import (
     settle,
     stored,
 )
-from tests.wire import WireProxy
+from todo_tui.testing.wire import WireProxy
 
 
 def shut_down(fileno: int) -> None:

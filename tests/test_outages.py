@@ -40,9 +40,9 @@ from tests.pilot import (
     stored,
     wait_until,
 )
-from tests.wire import WireProxy
 from todo_tui import live, todos
 from todo_tui.db import ANSWER_GRACE, Database
+from todo_tui.testing.wire import WireProxy
 
 # ---------------------------------------------------------------------------------------
 # Server unreachable: a clear notice, still readable, reconnects and catches up

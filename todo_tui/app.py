@@ -72,6 +72,9 @@ class TodoApp(App[None]):
         # Published on every key press and click: screens that paused work while the user
         # was away (the change feed) resume on it.
         self.input_signal: Signal[None] = Signal(self, "input")
+        # Published as each database result reaches the UI loop, before the caller goes on
+        # with it: what benchmarks time an action's answer by.
+        self.result_signal: Signal[None] = Signal(self, "database-result")
         self._type_ahead = TypeAhead(self)
         # The login session of the user logged in (None: nobody, or none could be made),
         # and whether its token is in the token file (else it ends when the app quits).
@@ -266,10 +269,12 @@ class TodoApp(App[None]):
         """On the UI loop: the one way a database result comes back to the screens."""
         if answer.cancelled():  # nobody waits any more (the screen has gone)
             self._settle(settled)
-        elif ok:
+            return
+        if ok:
             answer.set_result(value)
         else:
             answer.set_exception(value)
+        self.result_signal.publish(None)
 
     def _settle(self, settled: Future) -> None:
         self._pending.discard(settled)

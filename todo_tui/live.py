@@ -125,6 +125,11 @@ class ChangeFeed:
         return not self._awake.is_set()
 
     @property
+    def online(self) -> bool:
+        """Connected, and not lost since (False until the first connection)."""
+        return self._online is True
+
+    @property
     def offline(self) -> bool:
         """A lost connection has been reported, and it is not back yet."""
         return self._online is False

@@ -18,8 +18,8 @@ from todo_tui.messages import LoggedOut
 from todo_tui.screens.confirm import ConfirmDialog
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.records import UserRecord
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import SessionRecord
 
 # How often an open terminal asks whether its session still stands (one tiny SELECT),
@@ -55,7 +55,7 @@ class AccountActions:
         ("Delete account", "Delete this account and all of its todos", "delete_account"),
     )
 
-    app: TodoApp
+    app: Host
     user: UserRecord
 
     def _follow_session(self) -> None:

@@ -19,8 +19,8 @@ from todo_tui.validation import PASSWORD_MIN, password_problem
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.records import UserRecord
+    from todo_tui.screens.host import Host
 
 FIELDS = ("current", "new", "confirm")
 
@@ -31,7 +31,7 @@ class ChangePasswordDialog(ReportsWorkFailures, ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#current"
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, user: UserRecord, session_id: int | None) -> None:
         super().__init__()

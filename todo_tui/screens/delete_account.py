@@ -17,8 +17,8 @@ from todo_tui.screens.forms import show_errors
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.records import UserRecord
+    from todo_tui.screens.host import Host
 
 
 class DeleteAccountDialog(ReportsWorkFailures, ModalScreen[int | None]):
@@ -27,7 +27,7 @@ class DeleteAccountDialog(ReportsWorkFailures, ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#password"
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, user: UserRecord, todo_count: int) -> None:
         super().__init__()

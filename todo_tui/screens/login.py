@@ -32,8 +32,8 @@ from todo_tui.screens.startup import RETRY_EVERY, RETRY_FOR, passes
 from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.db import Database
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import StartedSession
 
 # Loaded on the database thread after the login screen is painted (see warm_up).
@@ -86,7 +86,7 @@ class LoginScreen(ReportsWorkFailures, Screen[None]):
         Binding("ctrl+n", "create_account", "Create account"),
     ]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, *, notice: str | None = None) -> None:
         super().__init__()

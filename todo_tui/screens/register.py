@@ -19,7 +19,7 @@ from todo_tui.validation import normalize_email, password_problem
 from todo_tui.widgets.header import Header
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 # After these, an account that was sent may have been created.
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
@@ -33,7 +33,7 @@ class RegisterScreen(ReportsWorkFailures, Screen[LoggedIn | None]):
         Binding("escape", "back", "Back to log in"),
     ]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, *, email: str = "", stay: bool = True) -> None:
         super().__init__()

@@ -32,7 +32,7 @@ from todo_tui.widgets.dialog import DialogBody
 if TYPE_CHECKING:
     from datetime import date
 
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 TITLES = {
     SchemaState.BEHIND: "Database upgrade needed",
@@ -52,7 +52,7 @@ class SchemaDialog(ReportsWorkFailures, ModalScreen[bool]):
 
     BINDINGS = [Binding("q,escape", "quit", "Quit", show=False)]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, status: SchemaStatus) -> None:
         super().__init__()

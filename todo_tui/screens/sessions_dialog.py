@@ -18,8 +18,8 @@ from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
     from todo_tui.records import UserRecord
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import SessionRecord
 
 
@@ -43,7 +43,7 @@ class SessionsDialog(ReportsWorkFailures, ModalScreen[str | None]):
     ]
     AUTO_FOCUS = "#sessions-table"
 
-    app: TodoApp
+    app: Host
 
     def __init__(
         self, user: UserRecord, listed: list[SessionRecord], current_id: int | None

@@ -27,9 +27,9 @@ from todo_tui.widgets.header import Header
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from todo_tui.app import TodoApp
     from todo_tui.db import Database
     from todo_tui.schema import SchemaStatus
+    from todo_tui.screens.host import Host
     from todo_tui.sessions import Resumed
 
 # Faults that go away by themselves (a server starting, a network coming back): the
@@ -80,7 +80,7 @@ class StartupScreen(ReportsWorkFailures, Screen[None]):
         Binding("q,escape", "app.quit", "Quit", show=False),
     ]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self) -> None:
         super().__init__()

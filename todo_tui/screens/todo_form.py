@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ from todo_tui.widgets.capped import CappedInput, CappedTextArea, PasteChanged
 from todo_tui.widgets.dialog import DialogBody
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     # The title is focused in on_mount, without the scroll to centre that auto-focus does.
     AUTO_FOCUS = ""
 
-    app: TodoApp
+    app: Host
 
     def __init__(
         self,
@@ -142,16 +143,16 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         typed = self._typed()
         quick = self._quick()
         if quick is not None:
-            typed = TodoDraft(
+            typed = replace(
+                typed,
                 title=quick.title,
-                description=typed.description,
                 due=quick.due_text or typed.due,
                 priority=PRIORITY_NAMES[quick.priority] if quick.priority else typed.priority,
                 tags=" ".join([*typed.tags.split(), *quick.tags]),
             )
         due = self._read(typed.due)
         if isinstance(due, Due):
-            typed = TodoDraft(**{**_fields(typed), "due": due.iso()})
+            typed = replace(typed, due=due.iso())
         return typed
 
     def draft(self) -> Draft | None:
@@ -563,7 +564,3 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
             ),
             answered,
         )
-
-
-def _fields(draft: TodoDraft) -> dict[str, str]:
-    return {name: getattr(draft, name) for name in TodoDraft.names()}

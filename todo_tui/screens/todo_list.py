@@ -27,7 +27,7 @@ from todo_tui.widgets.header import Header
 from todo_tui.widgets.todo_table import FilterBy, SortBy, TodoTable
 
 if TYPE_CHECKING:
-    from todo_tui.app import TodoApp
+    from todo_tui.screens.host import Host
 
 FILTERS: tuple[FilterBy, ...] = get_args(FilterBy)
 SORTS: tuple[SortBy, ...] = get_args(SortBy)
@@ -71,7 +71,7 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
     # The palette has Quit already, and closing the search is for the search field.
     PALETTE_BINDINGS = [b for b in BINDINGS if b.action not in {"close_search", "app.quit"}]
 
-    app: TodoApp
+    app: Host
 
     def __init__(self, user: UserRecord) -> None:
         super().__init__()

@@ -287,10 +287,6 @@ class TodoTable(ScrollView, can_focus=True):
         return self._rows[self._cursor].record if self._rows else None
 
     @property
-    def cursor_row(self) -> int:
-        return self._cursor
-
-    @property
     def counts(self) -> tuple[int, int]:
         return len(self._entries) - self._done, self._done
 
@@ -307,10 +303,6 @@ class TodoTable(ScrollView, can_focus=True):
     @property
     def visible_count(self) -> int:
         return len(self._rows)
-
-    @property
-    def total_count(self) -> int:
-        return len(self._entries)
 
     def move_cursor_to(self, todo_id: int) -> None:
         if self._row_of is None:
