@@ -423,9 +423,10 @@ def test_help_says_first_that_no_command_is_needed(tmp_path: Path) -> None:
     result = cli("--help", cwd=tmp_path)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "usage: todo-tui [options] [db {status,upgrade} | export | import FILE]"
-    assert lines[4] == "  todo-tui              open the app: no command is needed"
-    assert "optional" in lines[5] and "optional" in lines[6]
+    assert lines[0] == "usage: todo-tui [options] [COMMAND ...]"
+    assert lines[2].startswith("todo-tui with no command opens the app")
+    assert lines[5] == "  todo-tui                     open the app: no command is needed"
+    assert "commands (optional):" in lines
 
 
 # ---------------------------------------------------------------------------------------

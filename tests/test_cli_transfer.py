@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from todo_tui import todos
+from todo_tui import sessions, todos, tokens
 from todo_tui.auth import register
 from todo_tui.cli import main
 from todo_tui.db import Database
@@ -25,8 +25,12 @@ TIMEOUT = 60
 
 @pytest.fixture
 def owner(database: Database) -> int:
+    """Ann, logged in on this computer: export and import act for her."""
     with database.session() as session:
-        return register(session, email="ann@example.com", password="password1", rounds=4).id
+        ann = register(session, email="ann@example.com", password="password1", rounds=4)
+    started = database.run(lambda s: sessions.create(s, user=ann))
+    tokens.save(database.settings.database, started.token)
+    return ann.id
 
 
 @pytest.fixture
@@ -95,10 +99,14 @@ def test_bad_input_is_one_sentence_and_exit_status_2(run, owner, database, tmp_p
         assert todos.list_todos(session, owner_id=owner) == []
 
 
-def test_without_an_account_the_commands_say_so(run, database) -> None:
-    code, out, err = run("export")
-    assert (code, out) == (2, "")
-    assert err == "todo-tui: This database has no account yet: open todo-tui to create one.\n"
+def test_without_a_session_the_commands_say_so(run, database) -> None:
+    tokens.discard(database.settings.database)
+    for args in (("export",), ("import", "-")):
+        code, out, err = run(*args, stdin=b"A todo\n")
+        assert (code, out) == (2, "")
+        assert err == (
+            "todo-tui: You are not logged in on this computer: run `todo-tui login` first.\n"
+        )
 
 
 def test_a_list_moves_from_the_sqlite_default_to_another_database(
@@ -138,6 +146,9 @@ def test_a_list_moves_from_the_sqlite_default_to_another_database(
             todos.add_todo(session, owner_id=mine.id, title="Café ☕", description="two\nlines")
     finally:
         default.dispose()
+    assert cli("login", "ann@example.com", stdin=b"password1\n").returncode == 0
+    there = {"DATABASE_URL": database.settings.database.url}
+    assert cli("login", "ann@example.com", env=there, stdin=b"password1\n").returncode == 0
     exported = cli("export")
     assert exported.returncode == 0 and exported.stderr == b""
     moved = cli(

@@ -337,3 +337,38 @@ def test_sessions_and_the_token_file_load_no_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[] []"
+
+
+def test_a_session_is_renamed_by_its_owner_only_and_labels_are_kept_clean(
+    database: Database,
+) -> None:
+    user = register(database)
+    other = database.run(
+        lambda s: auth.register(s, email="bob@example.com", password=PASSWORD, rounds=4)
+    )
+    mine = database.run(lambda s: sessions.create(s, user=user, label="laptop"))
+    theirs = database.run(lambda s: sessions.create(s, user=other, label="bob's"))
+
+    def rename(owner: UserRecord, session_id: int, label: str) -> str | None:
+        return database.run(
+            lambda s: sessions.rename(s, user_id=owner.id, session_id=session_id, label=label)
+        )
+
+    assert rename(user, mine.id, "  work\n laptop\x1b[31m ") == "work laptop [31m"
+    assert rename(user, theirs.id, "mine now") is None  # another account's: untouched
+    with pytest.raises(InvalidInput):
+        rename(user, mine.id, " \u200b\n\t ")
+    assert len(rename(user, mine.id, "x" * 500) or "") == sessions.SESSION_LABEL_MAX
+
+    def labels(owner: UserRecord) -> list[str]:
+        return [
+            r.label
+            for r in database.run(
+                lambda s: sessions.list_sessions(s, user_id=owner.id, current_id=None)
+            )
+        ]
+
+    assert labels(other) == ["bob's"]
+    assert labels(user) == ["x" * sessions.SESSION_LABEL_MAX]
+    database.run(lambda s: sessions.revoke(s, user_id=user.id, session_id=mine.id))
+    assert rename(user, mine.id, "gone") is None

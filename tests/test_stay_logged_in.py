@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Checkbox, DataTable, Input, Static
 
 import todo_tui.screens.account
 from tests.pilot import (
@@ -299,6 +299,34 @@ async def test_sessions_lists_this_device_first_and_revokes(
         await settle(pilot)
         assert screen_name(pilot) == "LoginScreen"
     assert session_count(database) == 0
+
+
+async def test_a_session_is_renamed_from_the_sessions_list(
+    database: Database, config_dir: Path
+) -> None:
+    user = register(database)
+    other = database.run(lambda s: sessions.create(s, user=user, label="the desktop"))
+    app = make_app(database.settings, config_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        await app.screen.run_action("sessions")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("down", "r")
+        await settle(pilot)
+        assert screen_name(pilot) == "RenameDialog"
+        label = app.screen.query_one("#session-label", Input)
+        assert label.value == "the desktop"
+        label.value = ""
+        await pilot.press(*"[b]attic[/b] pc", "enter")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert dialog.listed[other.id].label == "[b]attic[/b] pc"  # as typed, never markup
+        cell = dialog.query_one(DataTable).get_cell(str(other.id), "label")
+        assert str(cell) == "[b]attic[/b] pc"
+    listed = database.run(lambda s: sessions.list_sessions(s, user_id=user.id, current_id=None))
+    assert {r.id: r.label for r in listed}[other.id] == "[b]attic[/b] pc"
 
 
 async def test_log_out_everywhere(database: Database, config_dir: Path) -> None:

@@ -23,6 +23,7 @@ GROUPS = {
     "login": "Log in",
     "register": "Create account",
     "sessions": "Sessions",
+    "rename": "Rename device",
     "password": "Change password",
     "delete_account": "Delete account",
     "startup": "Start",
@@ -234,7 +235,9 @@ SESSIONS = [
         "d,delete", "revoke", "Revoke", id="sessions.revoke", tooltip="Revoke the selected session"
     ),
     Binding("escape", "close", "Close", id="sessions.close", tooltip="Close the list of sessions"),
+    Binding("r", "rename", "Rename", id="sessions.rename", tooltip="Rename the selected device"),
 ]
+RENAME = [Binding("escape", "cancel", "Cancel", id="rename.cancel", tooltip="Keep the old name")]
 PASSWORD = [
     Binding("escape", "cancel", "Cancel", id="password.cancel", tooltip="Keep the password")
 ]
@@ -250,6 +253,7 @@ BY_GROUP: dict[str, list[Binding]] = {
     "login": LOGIN,
     "register": REGISTER,
     "sessions": SESSIONS,
+    "rename": RENAME,
     "password": PASSWORD,
     "delete_account": DELETE_ACCOUNT,
     "startup": STARTUP,

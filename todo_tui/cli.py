@@ -1,4 +1,5 @@
-"""Command line: `todo-tui` opens the app; `todo-tui db status|upgrade` serve scripts.
+"""Command line: `todo-tui` opens the app; its commands (todo_tui/commands/, export and
+import in todo_tui/transfer/, `db status|upgrade` here) serve the shell and scripts.
 
 Every error it prints is one line on stderr that starts with "todo-tui: ".
 """
@@ -15,7 +16,10 @@ from typing import NoReturn
 from platformdirs import user_log_path
 
 from todo_tui import __version__
-from todo_tui.config import APP_NAME, ConfigError, Settings, load_settings
+from todo_tui.commands import COMMANDS
+from todo_tui.commands import add_commands as add_todo_commands
+from todo_tui.commands.status import EXIT_STATUSES
+from todo_tui.config import APP_NAME, ConfigError, Settings, default_sqlite_path, load_settings
 from todo_tui.files import PRIVATE_FILE, create_private_file, make_private_folder
 
 EXIT_OK = 0
@@ -25,13 +29,25 @@ EXIT_REFUSED = 3
 EXIT_UNREACHABLE = 4
 LOG_FILE = "todo-tui.log"
 DESCRIPTION = """\
-A terminal todo list on PostgreSQL (Neon) or a local SQLite file.
+todo-tui with no command opens the app: a terminal todo list on PostgreSQL (Neon) or a
+local SQLite file. The commands below are for the shell and for scripts.
 
-  todo-tui              open the app: no command is needed
-  todo-tui db status    (optional, for scripts) is the database schema up to date?
-  todo-tui db upgrade   (optional, for scripts) apply the pending migrations
-  todo-tui export       print your todos: --format json|csv|markdown|todotxt|ical, -o FILE
-  todo-tui import FILE  add todos from todo-tui JSON, taskwarrior, todo.txt, iCalendar, CSV"""
+  todo-tui                     open the app: no command is needed
+  todo-tui add TEXT...         add a todo: Pay rent due:tomorrow #home !high
+  todo-tui list                your open todos (--view, --tag, --search, --json)
+  todo-tui done|undone ID...   mark todos done or not done
+  todo-tui edit ID --title ... change a todo (--due, --tag, --untag, --priority)
+  todo-tui rm ID...            delete todos
+  todo-tui login|logout|whoami the session of this computer (the app's too)
+  todo-tui export / import     your todos out (json, csv, markdown, todotxt, ical) and in
+  todo-tui db status|upgrade   is the schema up to date? apply the pending migrations"""
+EPILOG = """\
+where the data lives: in DATABASE_URL, from --database-url, the environment or ./.env;
+without one, in a SQLite file, {sqlite_path}. For Neon, put the
+connection string from its dashboard in ./.env (or export it):
+  DATABASE_URL=postgresql://USER:PASSWORD@HOST.neon.tech/neondb?sslmode=require
+
+{exit_statuses}"""
 
 
 def say_error(sentence: str) -> None:
@@ -47,11 +63,10 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="todo-tui",
-        usage="todo-tui [options] [db {status,upgrade} | export | import FILE]",
+        usage="todo-tui [options] [COMMAND ...]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=DESCRIPTION,
-        epilog="DATABASE_URL comes from --database-url, the environment, ./.env, or defaults\n"
-        "to a SQLite file in your user data directory.",
+        epilog=EPILOG.format(sqlite_path=default_sqlite_path(), exit_statuses=EXIT_STATUSES),
     )
     parser.add_argument("--version", action="version", version=f"todo-tui {__version__}")
     parser.add_argument(
@@ -62,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--echo-sql", action="store_true", help="log every SQL statement")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (optional)")
+    add_todo_commands(commands)
     db = commands.add_parser("db", help="check or upgrade the database schema, for scripts")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
@@ -93,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         start_log()
         return run_db_command(settings, args.db_command, adopt=getattr(args, "adopt", False))
+    if args.command in COMMANDS:
+        start_log()
+        from todo_tui.commands import run as run_command
+
+        return run_command(settings, args)
     if args.command in ("export", "import"):
         start_log()
         return run_transfer_command(settings, args)
@@ -105,11 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     return app.return_code or EXIT_OK
 
 
-def run_transfer_command(settings: Settings, args: argparse.Namespace, owner_id=None) -> int:
-    """`todo-tui export` / `todo-tui import` for `owner_id` (None: the one account there is)."""
+def run_transfer_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`todo-tui export` / `todo-tui import` for the user logged in on this computer."""
     from todo_tui.transfer.command import run
 
-    return run(settings, args, owner_id=owner_id)
+    return run(settings, args)
 
 
 def log_to_file(settings: Settings) -> Settings:

@@ -190,6 +190,31 @@ def revoke(session: Session, *, user_id: int, session_id: int) -> bool:
     return deleted.rowcount > 0
 
 
+def clean_label(label: str) -> str:
+    """A device label as kept: one line, spaces collapsed, at most SESSION_LABEL_MAX
+    characters; InvalidInput when nothing visible is left."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in label).split())
+    if not text:
+        raise InvalidInput("label", "A device needs a name.")
+    return text[:SESSION_LABEL_MAX]
+
+
+def rename(session: Session, *, user_id: int, session_id: int, label: str) -> str | None:
+    """Give one of the user's sessions a new label (never another account's): the label as
+    kept, or None when the session is gone."""
+    kept = clean_label(label)
+    statement = (
+        sa.update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.user_id == user_id)
+        .values(label=kept)
+        .returning(LoginSession.id)
+        .execution_options(synchronize_session=False)
+    )
+    renamed = session.exec(statement).scalar_one_or_none()
+    session.commit()
+    return kept if renamed is not None else None
+
+
 def revoke_others(session: Session, *, user_id: int, keep_id: int | None) -> int:
     """End every session of the user but `keep_id`; how many ended."""
     statement = sa.delete(LoginSession).where(LoginSession.user_id == user_id)

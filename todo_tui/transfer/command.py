@@ -3,7 +3,7 @@
 Machine output (the export, a dry run's report) goes to stdout; errors are one sentence on
 stderr; a progress bar (Rich) is drawn on stderr when it is a terminal. Exit statuses: 0
 done, 1 the database needs an upgrade first, 2 bad input (the file, or no account to act
-for), 4 the database cannot be reached.
+for: not logged in), 4 the database cannot be reached.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def say_error(sentence: str) -> None:
     print(f"todo-tui: {sentence}", file=sys.stderr)
 
 
-def run(settings: Settings, args: argparse.Namespace, *, owner_id: int | None = None) -> int:
-    """Run `export` or `import` for `owner_id` (None: the database's one account)."""
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run `export` or `import` for the user logged in on this computer."""
     from todo_tui.db import Database
     from todo_tui.faults import DatabaseFault
     from todo_tui.transfer.items import ImportRefused
@@ -74,7 +74,7 @@ def run(settings: Settings, args: argparse.Namespace, *, owner_id: int | None = 
     try:
         if (problem := _not_ready(database)) is not None:
             return problem
-        if owner_id is None and (owner_id := _only_owner(database)) is None:
+        if (owner_id := _session_owner(database)) is None:
             return EXIT_BAD_INPUT
         if args.command == "export":
             return run_export(database, owner_id=owner_id, args=args)
@@ -99,21 +99,16 @@ def _not_ready(database: Database) -> int | None:
     return EXIT_NEEDS_UPGRADE
 
 
-def _only_owner(database: Database) -> int | None:
-    import sqlalchemy as sa
+def _session_owner(database: Database) -> int | None:
+    """The id of the user logged in here (the app's session), else None, said."""
+    from todo_tui import sessions
+    from todo_tui.commands.context import NOT_LOGGED_IN
 
-    from todo_tui.models import User
-
-    with database.session() as session:
-        ids = session.exec(sa.select(User.id).limit(2)).scalars().all()
-    if len(ids) == 1:
-        return ids[0]
-    say_error(
-        "This database has no account yet: open todo-tui to create one."
-        if not ids
-        else "This database has several accounts: log in to say whose todos these are."
-    )
-    return None
+    resumed = sessions.resume_saved(database)
+    if resumed.session is None:
+        say_error(resumed.notice or NOT_LOGGED_IN)
+        return None
+    return resumed.session.user.id
 
 
 def read_source(source: str) -> bytes:

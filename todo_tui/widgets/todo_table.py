@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from todo_tui import bindings, search, views
 from todo_tui.dates import relative
+from todo_tui.display import PRIORITY_MARKS, due_order, sanitize
 from todo_tui.records import TodoRecord
 
 SortBy = Literal["due", "priority", "newest", "oldest", "title", "updated"]
@@ -36,22 +37,8 @@ SORT_ORDER: tuple[SortBy, ...] = get_args(SortBy)  # the order `s` steps through
 _MARK_WIDTH = 3  # "[x]": the clickable toggle area
 _TIME_COL = 10  # widest relative time is an ISO date
 _DUE_COL = 16  # "in 120 days 09:30"; "3 days overdue"
-PRIORITY_MARKS = ("", "!", "!!", "!!!")  # by priority: none, low, medium, high
 _PRIORITY_COL = 4  # "!!! "
 _ELLIPSIS = "…"
-
-# C0 -> visible "control pictures"; DEL, C1, bidi overrides and line separators
-# -> U+FFFD, because any of them could move the terminal cursor or reorder text.
-_SANITIZE: dict[int, int] = {c: 0x2400 + c for c in range(0x20)}
-_SANITIZE[0x7F] = 0x2421
-_SANITIZE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
-_SANITIZE.update({c: 0xFFFD for c in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF)})
-_SANITIZE.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-
-
-def sanitize(text: str) -> str:
-    """Make user text safe to put on one terminal line, keeping it readable."""
-    return text.translate(_SANITIZE)
 
 
 def first_line(text: str | None) -> str:
@@ -84,10 +71,6 @@ def relative_time(then: datetime, now: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-_NO_DATE = date.max.toordinal() + 1  # after every date
-_NO_TIME = 24 * 60  # after every time of the day: an all-day todo after the timed ones
-
-
 class _Entry:
     """A record plus everything filtering/sorting needs, computed once. Every key starts
     with the done flag (done todos after open ones) and sorts ascending."""
@@ -112,9 +95,8 @@ class _Entry:
         self.tags = search.folded_tags(record)
         done, created = record.is_completed, record.created_at.timestamp()
         newest = (-created, -record.id)
-        day = record.due_date.toordinal() if record.due_date else _NO_DATE
-        at = record.due_time.hour * 60 + record.due_time.minute if record.due_time else _NO_TIME
-        self.k_due = (done, day, at, -record.priority, *newest)
+        self.k_due = due_order(record)
+        _, day, at, *_ = self.k_due
         self.k_priority = (done, -record.priority, day, at, *newest)
         self.k_created = (done, *newest)
         self.k_oldest = (done, created, record.id)
