@@ -27,7 +27,7 @@ async def test_every_list_key_is_a_palette_command(database, tmp_path):
             ("Delete", "d"),
             ("Undo", "u"),
             ("Search", "/"),
-            ("Filter", "f"),
+            ("View", "f"),
             ("Sort", "s"),
             ("Reload", "r"),
             ("Log out", "^l"),

@@ -98,7 +98,8 @@ async def test_whole_journey(databases, tmp_path):
         assert titles(pilot) == ["Call mum", "Write the report", "Buy milk"]
         assert table.cursor_todo.title == "Write the report"
 
-        # toggle: the cursor stays on the same todo
+        # toggle: in the view of every todo, the cursor stays on the same todo
+        await pilot.press("3")
         await pilot.press("space")
         await settle(pilot)
         assert table.cursor_todo.title == "Write the report"
@@ -114,7 +115,7 @@ async def test_whole_journey(databases, tmp_path):
         await pilot.pause()
         assert len(titles(pilot)) == 3
 
-        # filter: all -> active -> done
+        # views: all -> all open -> done -> all
         await pilot.press("f")
         assert titles(pilot) == ["Call mum", "Buy milk"]
         await pilot.press("f")

@@ -149,7 +149,7 @@ def launch(tmp_path: Path):
         terminal.close()
 
 
-def log_in(terminal: Terminal, then: str = "showing all") -> None:
+def log_in(terminal: Terminal, then: str = "All:") -> None:
     terminal.wait_for("Log in")
     terminal.settle()
     terminal.type(EMAIL)

@@ -126,14 +126,14 @@ async def test_filter_sort_query_and_counts() -> None:
         assert table.counts == (3, 1)
         assert (table.visible_count, sum(table.counts)) == (4, 4)
 
-        table.filter_by = "done"
+        table.view = "done"
         assert ids(table) == [2]
-        table.filter_by = "active"
+        table.view = "open"
         assert ids(table) == [1, 4, 3]
         assert table.counts == (3, 1)  # counts ignore the filter
         assert table.visible_count == 3
 
-        table.filter_by = "all"
+        table.view = "all"
         table.search_text = "MiLk"  # title of 1 and description of 4
         assert sorted(ids(table)) == [1, 4]
         table.search_text = "STRASSE"  # casefold, not lower(): ß == ss
@@ -164,7 +164,7 @@ async def test_cursor_follows_todo_across_changes() -> None:
         table.set_todos([*SAMPLE, rec(10, "Aaa")])
         assert table.cursor_todo.id == 4
         # Upserting the cursor todo out of the filter: the next row takes its place.
-        table.filter_by = "active"
+        table.view = "open"
         table.move_cursor_to(1)
         row = cursor_row(table)
         expected = ids(table)[row + 1]
@@ -211,7 +211,7 @@ async def test_upsert_many_applies_every_record_with_one_rebuild() -> None:
         assert (sum(table.counts), table.visible_count) == (1002, 1002)
         assert table.get(20).title == "older version, taken as given"  # nothing skipped
         assert ids(table)[:2] == [2000, 1]
-        table.filter_by = "done"
+        table.view = "done"
         assert sorted(ids(table)) == [10, 2001]
         await pilot.pause()
 
@@ -333,9 +333,9 @@ async def test_empty_states_and_literal_query_hint() -> None:
         assert '"[b]nope[/b]"' in hint and "No todos match" in hint
         table.search_text = ""
         table.set_todos([rec(1, done=True)])
-        table.filter_by = "active"
+        table.view = "open"
         await pilot.pause()
-        assert "No active todos" in table.render_line(0).text
+        assert "Nothing in All open" in table.render_line(0).text
         assert table.cursor_todo is None and table.visible_count == 0
 
 

@@ -89,7 +89,7 @@ async def test_a_title_typed_ahead_after_a_goes_to_the_new_form(database, tmp_pa
         await typed(pilot)
         assert screen_name(pilot) == "TodoListScreen"
         assert [t.title for t in stored(database, user)] == [title]
-        assert (table.sort_by, table.filter_by) == ("due", "all")
+        assert (table.sort_by, table.view) == ("due", "all")
 
 
 async def test_todos_typed_ahead_while_a_save_is_on_its_way_are_each_added(database, tmp_path):

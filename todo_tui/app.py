@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
-from todo_tui import preferences
+from todo_tui import bindings, preferences
 from todo_tui.config import Settings
 from todo_tui.database_thread import DatabaseThread
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
@@ -47,8 +47,7 @@ Failure = InvalidInput | DatabaseFault
 class TodoApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "todo-tui"
-    # Quits from every screen, also where q is a letter to type; the footer shows it.
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = bindings.APP
     # Small terminals: screens get -short / -narrow, and dialogs shed spacing (app.tcss).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
@@ -76,6 +75,9 @@ class TodoApp(App[None]):
         # with it: what benchmarks time an action's answer by.
         self.result_signal: Signal[None] = Signal(self, "database-result")
         self._type_ahead = TypeAhead(self)
+        # From the user's config.toml (userconfig.py), once read after the first frame.
+        self.user_defaults: dict[str, str] = {}
+        self._theme_from_defaults: str | None = None
         # The login session of the user logged in (None: nobody, or none could be made),
         # and whether its token is in the token file (else it ends when the app quits).
         self.login: StartedSession | None = None
@@ -92,6 +94,44 @@ class TodoApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._handle_signals()
         self.push_screen(StartupScreen())
+        self.call_after_refresh(self._read_user_config)
+
+    def _read_user_config(self) -> None:
+        """The keymap and defaults of config.toml; what is wrong with it, in one line."""
+        from textual.keys import _normalize_key_list  # what set_keymap applies to each key
+
+        from todo_tui import userconfig, views
+        from todo_tui.widgets.todo_table import SORT_ORDER
+
+        config = userconfig.load(
+            self.settings.config_dir,
+            specs=bindings.specs(),
+            choices={"view": views.VIEWS, "sort": SORT_ORDER, "theme": self.available_themes},
+            normalize=_normalize_key_list,
+        )
+        for problem in config.problems:
+            log.warning("%s", problem)
+        if (summary := config.summary()) is not None:
+            self.notify(summary, severity="warning", markup=False, timeout=15)
+        self.user_defaults = config.defaults
+        if config.keymap:
+            self.set_keymap(config.keymap)
+        theme = config.defaults.get("theme")
+        remembered = preferences.load(self.settings.config_dir).get("theme")
+        if theme is not None and remembered is None:
+            self._theme_from_defaults = theme  # a default, not a choice to remember
+            self.theme = theme
+
+    @property
+    def keymap_in_force(self) -> dict[str, str]:
+        """Binding id -> keys, for the bindings the user's keymap changed."""
+        return dict(self._keymap)
+
+    def action_help(self) -> None:
+        from todo_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     # -- signals --------------------------------------------------------------------------
 
@@ -157,6 +197,10 @@ class TodoApp(App[None]):
             self.database.dispose()
 
     def _remember_theme(self, theme: Any) -> None:
+        # Signals arrive later: the change that applied config.toml's theme is not saved.
+        if self._theme_from_defaults is not None and self.theme == self._theme_from_defaults:
+            self._theme_from_defaults = None
+            return
         preferences.save(self.settings.config_dir, theme=self.theme)
 
     # -- screen flow ----------------------------------------------------------------------

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
 from todo_tui.screens.forms import show_errors
@@ -28,7 +28,7 @@ FIELDS = ("current", "new", "confirm")
 class ChangePasswordDialog(ReportsWorkFailures, ModalScreen[int | None]):
     """Dismissed with how many other sessions were logged out, or None (cancelled)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings.PASSWORD
     AUTO_FOCUS = "#current"
 
     app: Host

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from todo_tui import bindings
 from todo_tui.widgets.dialog import DialogBody, excerpt
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """`detail` is user text (a title, a description): only an excerpt of it is shown."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings.CONFIRM
 
     def __init__(
         self, question: str, detail: str, *, confirm: str = "Delete", classes: str | None = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from todo_tui import bindings
 from todo_tui.records import TodoDraft, TodoRecord
 from todo_tui.widgets.dialog import DialogBody, excerpt
 
@@ -30,11 +30,7 @@ def describe(draft: TodoDraft, done: bool | None = None) -> str:
 class ConflictDialog(ModalScreen[str | None]):
     """Dismissed with KEEP_MINE, TAKE_THEIRS or None (cancel: back to the form)."""
 
-    BINDINGS = [
-        Binding("k", "keep_mine", "Keep mine"),
-        Binding("t", "take_theirs", "Take theirs"),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS = bindings.CONFLICT
 
     def __init__(self, mine: TodoDraft, theirs: TodoRecord) -> None:
         """`mine`: what the form holds; `theirs`: the todo as the database holds it now."""

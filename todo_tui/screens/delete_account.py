@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
 from todo_tui.screens.forms import show_errors
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class DeleteAccountDialog(ReportsWorkFailures, ModalScreen[int | None]):
     """Dismissed with the number of todos deleted with the account, or None (cancelled)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings.DELETE_ACCOUNT
     AUTO_FOCUS = "#password"
 
     app: Host

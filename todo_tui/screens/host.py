@@ -36,6 +36,20 @@ class Host(Protocol):
     login: StartedSession | None
     # Published on every key press and click.
     input_signal: Signal[None]
+    # config.toml's [defaults] (view, sort, theme), read after the first frame.
+    user_defaults: dict[str, str]
+    theme: str
+    theme_changed_signal: Signal[Any]
+
+    @property
+    def available_themes(self) -> dict[str, Any]: ...
+
+    @property
+    def keymap_in_force(self) -> dict[str, str]:
+        """Binding id -> keys, for the bindings the user's keymap changed."""
+        ...
+
+    def get_key_display(self, binding: Any) -> str: ...
 
     @property
     def database_thread(self) -> DatabaseThread: ...

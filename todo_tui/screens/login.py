@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, LoadingIndicator, Static
 
-from todo_tui import tokens
+from todo_tui import bindings, tokens
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
@@ -82,9 +81,7 @@ def open_session(
 
 
 class LoginScreen(ReportsWorkFailures, Screen[None]):
-    BINDINGS = [
-        Binding("ctrl+n", "create_account", "Create account"),
-    ]
+    BINDINGS = bindings.LOGIN
 
     app: Host
 

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures
 from todo_tui.records import UserRecord
@@ -29,9 +29,7 @@ class RegisterScreen(ReportsWorkFailures, Screen[LoggedIn | None]):
     """Dismissed with the new account's log in (already logged in), or None to go back.
     `email`: what was typed on Log in; `stay`: its Stay logged in checkbox."""
 
-    BINDINGS = [
-        Binding("escape", "back", "Back to log in"),
-    ]
+    BINDINGS = bindings.REGISTER
 
     app: Host
 

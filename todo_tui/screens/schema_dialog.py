@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
 from todo_tui.schema import (
@@ -50,7 +50,7 @@ ONE_TRANSACTION = "All in one transaction: if any step fails, nothing is changed
 class SchemaDialog(ReportsWorkFailures, ModalScreen[bool]):
     """Dismissed with True once the database is at head, False to quit."""
 
-    BINDINGS = [Binding("q,escape", "quit", "Quit", show=False)]
+    BINDINGS = bindings.SCHEMA
 
     app: Host
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
 from todo_tui.models import SESSION_LABEL_MAX
@@ -40,11 +40,7 @@ class SessionsDialog(ReportsWorkFailures, ModalScreen[str | None]):
     """Dismissed with LOGGED_OUT when this device's session was revoked, else None."""
 
     LOGGED_OUT = "logged-out"
-    BINDINGS = [
-        Binding("d,delete", "revoke", "Revoke"),
-        Binding("r", "rename", "Rename"),
-        Binding("escape", "close", "Close"),
-    ]
+    BINDINGS = bindings.SESSIONS
     AUTO_FOCUS = "#sessions-table"
 
     app: Host
@@ -178,7 +174,7 @@ class SessionsDialog(ReportsWorkFailures, ModalScreen[str | None]):
 class RenameDialog(ModalScreen[str | None]):
     """A new name for a device: Enter keeps it, Escape leaves the old one."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings.RENAME
     AUTO_FOCUS = "#session-label"
 
     def __init__(self, label: str) -> None:

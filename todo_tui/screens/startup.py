@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, LoadingIndicator, Static
 
+from todo_tui import bindings
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import LoggedIn, ReportsWorkFailures, SchemaReady
 from todo_tui.widgets.dialog import DialogBody
@@ -75,10 +75,7 @@ def is_new_sqlite_file(path: Path | None) -> bool:
 
 
 class StartupScreen(ReportsWorkFailures, Screen[None]):
-    BINDINGS = [
-        Binding("enter", "retry", "Retry", show=False),
-        Binding("q,escape", "app.quit", "Quit", show=False),
-    ]
+    BINDINGS = bindings.STARTUP
 
     app: Host
 

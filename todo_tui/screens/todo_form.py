@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from todo_tui import todos
+from todo_tui import bindings, todos
 from todo_tui.dates import (
     NEEDS_PARSER,
     DateUnreadable,
@@ -92,10 +91,7 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     reply finds the first attempt instead of adding a second copy.
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS = bindings.FORM
 
     # The title is focused in on_mount, without the scroll to centre that auto-focus does.
     AUTO_FOCUS = ""

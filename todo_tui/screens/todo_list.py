@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from todo_tui import drafts, reconcile, todos
+from todo_tui import bindings, drafts, history, preferences, reconcile, todos, views
 from todo_tui.faults import DatabaseFault, InvalidInput
 from todo_tui.live import ChangeFeed, Changes, Snapshot
 from todo_tui.messages import ReportsWorkFailures
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.account import AccountActions
 from todo_tui.screens.confirm import ConfirmDialog
+from todo_tui.screens.details_panel import DetailsPanel
+from todo_tui.screens.list_changes import MarksAndHistory
 from todo_tui.screens.todo_form import TodoForm
 from todo_tui.todos import TodoConflict, TodoNotFound
+from todo_tui.widgets.details import TodoDetails
 from todo_tui.widgets.header import Header
-from todo_tui.widgets.todo_table import FilterBy, SortBy, TodoTable
+from todo_tui.widgets.todo_table import SORT_ORDER, TodoTable
 
 if TYPE_CHECKING:
     from todo_tui.screens.host import Host
 
-FILTERS: tuple[FilterBy, ...] = get_args(FilterBy)
-SORTS: tuple[SortBy, ...] = get_args(SortBy)
 T = TypeVar("T")
+WIDE = 100  # columns from which the details pane shows beside the list
 SORT_NAMES = {
     "due": "due date",
     "priority": "priority",
@@ -42,34 +45,9 @@ SORT_NAMES = {
 }
 
 
-class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
-    BINDINGS = [
-        Binding("a", "add", "Add", tooltip="Add a todo"),
-        Binding("e,enter", "edit", "Edit", tooltip="Edit the selected todo"),
-        Binding(
-            "space",
-            "toggle_done",
-            "Done",
-            key_display="␣",
-            tooltip="Mark the selected todo done or not",
-        ),
-        Binding("d", "delete", "Delete", tooltip="Delete the selected todo"),
-        Binding("u", "undo", "Undo", tooltip="Undo the last delete or done change"),
-        Binding("slash", "search", "Search", tooltip="Search titles and descriptions"),
-        Binding("f", "cycle_filter", "Filter", tooltip="Show all, active or done todos"),
-        Binding(
-            "s",
-            "cycle_sort",
-            "Sort",
-            tooltip="Sort by due date, priority, newest, oldest, title or updated",
-        ),
-        Binding("r", "reload", "Reload", tooltip="Reload the list from the database"),
-        Binding("ctrl+l", "log_out", "Log out", tooltip="Log out"),
-        Binding("q", "app.quit", "Quit", tooltip="Quit todo-tui", show=False),  # ^q shows
-        Binding("escape", "close_search", "Clear search", tooltip="Clear and close the search"),
-    ]
-    # The palette has Quit already, and closing the search is for the search field.
-    PALETTE_BINDINGS = [b for b in BINDINGS if b.action not in {"close_search", "app.quit"}]
+class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Screen[None]):
+    BINDINGS = bindings.LIST
+    PALETTE_BINDINGS = [b for b in BINDINGS if b.action not in {"close", "app.quit"}]
 
     app: Host
 
@@ -79,8 +57,9 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
         # Set before the Header mounts, as Screen sets its own: a change after it would reach
         # the watchers of a Header still mounting (or of one going with the screen before).
         self.sub_title = user.email
-        # The last delete or done change, as the todo was before it.
-        self.undoable: tuple[str, TodoRecord] | None = None
+        self.history = history.History()
+        self._stepping = asyncio.Lock()  # one undo or redo at a time, in the order pressed
+        self._pane_wanted = True  # the details pane, on a wide terminal (i hides it)
         self.feed: ChangeFeed | None = None
         # A snapshot from the feed (and when it was taken) that arrived before the list
         # first loaded.
@@ -91,10 +70,13 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="list-status", markup=False)
-        yield Input(placeholder="Search titles and descriptions", id="search")
-        # Kept: a catch-up looks up thousands of todos, a query_one each would cost ~25 ms.
-        self._table = TodoTable(id="todos", now=self.app.clock)
-        yield self._table
+        yield Input(placeholder="Search titles and descriptions; #word for a tag", id="search")
+        with Horizontal(id="list-body"):
+            # Kept: a catch-up looks up thousands of todos, a query_one each would cost ~25 ms.
+            self._table = TodoTable(id="todos", now=self.app.clock)
+            yield self._table
+            self._details = TodoDetails(id="details", now=self.app.clock)
+            yield self._details
         yield Footer(compact=True)
 
     @property
@@ -103,10 +85,75 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
+        self._apply_preferences()
+        self._place_details()
         self.table.focus()
         self.action_reload()
         self._start_feed()
         self._follow_session()
+
+    # -- preferences: remembered per account on this computer ------------------------------
+
+    @property
+    def account(self) -> str:
+        return preferences.account_key(self.app.settings.database.masked, self.user.id)
+
+    def _apply_preferences(self) -> None:
+        """The view, sort and theme this account last had here; else config.toml's
+        defaults; else the usual ones."""
+        remembered = preferences.load_account(self.app.settings.config_dir, self.account)
+        defaults = self.app.user_defaults
+
+        def chosen(name: str, allowed, usual: str) -> str:
+            for value in (remembered.get(name), defaults.get(name)):
+                if value in allowed:
+                    return value
+            return usual
+
+        self.table.view = chosen("view", views.VIEWS, views.DEFAULT_VIEW)
+        self.table.sort_by = chosen("sort", SORT_ORDER, SORT_ORDER[0])  # type: ignore[assignment]
+        theme = chosen("theme", self.app.available_themes, self.app.theme)
+        if theme != self.app.theme:
+            self.app.theme = theme
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _remember(self, **values: str) -> None:
+        # After the frame: the switch shows first, the file is written next.
+        directory = self.app.settings.config_dir
+        self.call_after_refresh(preferences.save_account, directory, self.account, **values)
+
+    def _theme_changed(self, _: Any) -> None:
+        self._remember(theme=self.app.theme)
+
+    def _key(self, binding_id: str) -> str:
+        """The first key that runs the binding now (the user may have changed it)."""
+        binding = next(b for b in bindings.LIST if b.id == binding_id)
+        key = bindings.keys_in_force(binding, self.app.keymap_in_force)[0]
+        return self.app.get_key_display(replace(binding, key=key, key_display=None))
+
+    # -- the details of the selected todo ----------------------------------------------
+
+    def on_resize(self) -> None:
+        self._place_details()
+
+    def _place_details(self) -> None:
+        self._details.display = self._pane_wanted and self.size.width >= WIDE
+        self._show_details()
+
+    def _show_details(self) -> None:
+        if self._details.display:
+            self._details.show_todo(self.table.cursor_todo)
+
+    @on(TodoTable.Highlighted)
+    def _highlighted(self) -> None:
+        self._show_details()
+
+    def action_details(self) -> None:
+        if self.size.width >= WIDE:
+            self._pane_wanted = not self._pane_wanted
+            self._place_details()
+        elif (todo := self.table.cursor_todo) is not None:
+            self.app.push_screen(DetailsPanel(todo))
 
     def _offer_draft(self) -> None:
         """The text of a form the last run was ended in (by a signal), offered back once."""
@@ -126,7 +173,7 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
             if todo is not None and draft.version is not None:
                 todo = replace(todo, version=draft.version)  # changed since: a conflict
             form = TodoForm(self.user, todo, text=draft, tags=self._tag_names())
-            self.app.push_screen(form, self._saved if todo else self._added)
+            self.app.push_screen(form, self._edited_as(todo) if todo else self._added)
 
         text = draft.text
         detail = text.title + (f"\n{text.description}" if text.description else "")
@@ -227,17 +274,20 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
 
     def _refresh_status(self) -> None:
         table = self.table
-        active, done = table.counts
+        shown = table.visible_count
         # Left-aligned and first: on a narrow terminal the end of the line is what is cut.
-        parts = [f"{active} active, {done} done"]
+        parts = [f"{views.name_of(table.view)}: {shown} shown, {sum(table.counts) - shown} hidden"]
+        if marked := table.marked:
+            parts.append(f"{len(marked)} marked")
         if self._stopped() is not None:
             parts.append("read-only: nothing more is saved")
         elif self.feed is not None and self.feed.offline:
             parts.append("offline: reconnecting…")
         if table.search_text:
-            parts.append(f"{table.visible_count} matching")
-        parts += [f"showing {table.filter_by}", f"sorted by {SORT_NAMES[table.sort_by]}"]
+            parts.append("searching")
+        parts.append(f"sorted by {SORT_NAMES[table.sort_by]}")
         self.query_one("#list-status", Static).update("  ·  ".join(parts))
+        self._show_details()
 
     async def _call(self, work: Callable[[Session], T], *, retry: bool = True) -> T:
         """`work(session)` on the database thread; `retry`: repeated once if the connection
@@ -276,7 +326,16 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
         """A todo this terminal added (or put back): see `_catch_up`."""
         if record is not None:
             self._catching_up.added(record.id, time.monotonic())
+            self.history.done(history.added(record))
         self._saved(record)
+
+    def _edited_as(self, before: TodoRecord) -> Callable[[TodoRecord | None], None]:
+        def edited(record: TodoRecord | None) -> None:
+            if record is not None and record != before:
+                self.history.done(history.edited(before, record))
+            self._saved(record)
+
+        return edited
 
     def _gone(self, todo: TodoRecord) -> None:
         self.table.remove_todo(todo.id)
@@ -290,10 +349,20 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
 
     def action_edit(self) -> None:
         if (todo := self.table.cursor_todo) is not None:
-            self.app.push_screen(TodoForm(self.user, todo, tags=self._tag_names()), self._saved)
+            form = TodoForm(self.user, todo, tags=self._tag_names())
+            self.app.push_screen(form, self._edited_as(todo))
 
     def action_toggle_done(self) -> None:
-        if (todo := self.table.cursor_todo) is not None:
+        if marked := self._marked_todos():
+            # All done, unless all are done already: then all open again.
+            completed = not all(todo.is_completed for todo in marked)
+            changes = [
+                history.Change(todo, replace(todo, is_completed=completed))
+                for todo in marked
+                if todo.is_completed != completed
+            ]
+            self._bulk(changes, "done" if completed else "open again")
+        elif (todo := self.table.cursor_todo) is not None:
             self._set_completed(todo, not todo.is_completed)
 
     @on(TodoTable.ToggleClicked)
@@ -301,15 +370,15 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
         if (todo := self.table.get(event.todo_id)) is not None:
             self._set_completed(todo, not todo.is_completed)
 
-    def _set_completed(self, todo: TodoRecord, completed: bool, *, undoing: bool = False) -> None:
+    def _set_completed(self, todo: TodoRecord, completed: bool) -> None:
         # Shown at once (as the database will return it), so a second press toggles back;
         # the database thread applies the presses in order.
         self.table.upsert(todos.completed_as(todo, completed))
         self._refresh_status()
-        self._save_completed(todo, completed, undoing=undoing)
+        self._save_completed(todo, completed)
 
     @work(exit_on_error=False)
-    async def _save_completed(self, todo: TodoRecord, completed: bool, *, undoing: bool) -> None:
+    async def _save_completed(self, todo: TodoRecord, completed: bool) -> None:
         owner_id, todo_id, version = self.user.id, todo.id, todo.version
         try:
             record = await self._call(
@@ -330,11 +399,21 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
             self.table.upsert(todo)
             self._refresh_status()
             raise  # the app says what went wrong
-        self.undoable = None if undoing else ("toggle", todo)
+        self.history.done(history.toggled([(todo, record)]))
         self._apply(record)
 
     def action_delete(self) -> None:
-        if (todo := self.table.cursor_todo) is not None:
+        if marked := self._marked_todos():
+            n = len(marked)
+            detail = "\n".join(todo.title for todo in marked)
+            question = f"Delete the {n} marked todos?" if n > 1 else "Delete the marked todo?"
+
+            def answered(confirmed: bool | None) -> None:
+                if confirmed:
+                    self._bulk([history.Change(todo, None) for todo in marked], "delete")
+
+            self.app.push_screen(ConfirmDialog(question, detail, confirm="Delete"), answered)
+        elif (todo := self.table.cursor_todo) is not None:
             self._confirm_delete(todo, "Delete this todo?")
 
     def _confirm_delete(self, todo: TodoRecord, question: str) -> None:
@@ -373,43 +452,26 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
             question = "This todo was changed in another terminal. Delete it anyway?"
             self._confirm_delete(conflict.current, question)
             return
-        self.undoable = ("delete", deleted)
+        self.history.done(history.deleted([deleted]))
         self.table.remove_todo(deleted.id)
         self._refresh_status()
-        self.notify("Deleted. Press u to undo.", markup=False, timeout=4)
-
-    def action_undo(self) -> None:
-        if self.undoable is None:
-            self.notify("Nothing to undo.", markup=False, timeout=3)
-            return
-        kind, before = self.undoable
-        if kind == "toggle":
-            if (now := self.table.get(before.id)) is None:
-                self.undoable = None
-                self.notify("Nothing to undo: that todo is gone.", markup=False, timeout=4)
-            else:
-                self._set_completed(now, before.is_completed, undoing=True)
-            return
-        self._restore(before)
-
-    @work(exit_on_error=False)
-    async def _restore(self, before: TodoRecord) -> None:
-        owner_id = self.user.id
-        # Retried like the other writes: a restore that landed is found by its id.
-        record = await self._call(lambda s: todos.restore_todo(s, owner_id=owner_id, todo=before))
-        self.undoable = None
-        self._added(record)
+        self.notify(f"Deleted. Press {self._key('list.undo')} to undo.", markup=False, timeout=4)
 
     # -- view ------------------------------------------------------------------------------
 
-    def action_cycle_filter(self) -> None:
-        table = self.table
-        table.filter_by = FILTERS[(FILTERS.index(table.filter_by) + 1) % len(FILTERS)]
-        self._refresh_status()
+    def action_view(self, view: str) -> None:
+        if view in views.VIEWS:
+            self.table.view = view
+            self._remember(view=view)
+            self._refresh_status()
+
+    def action_next_view(self) -> None:
+        self.action_view(views.after(self.table.view))
 
     def action_cycle_sort(self) -> None:
         table = self.table
-        table.sort_by = SORTS[(SORTS.index(table.sort_by) + 1) % len(SORTS)]
+        table.sort_by = SORT_ORDER[(SORT_ORDER.index(table.sort_by) + 1) % len(SORT_ORDER)]
+        self._remember(sort=table.sort_by)
         self._refresh_status()
 
     def action_search(self) -> None:
@@ -428,12 +490,17 @@ class TodoListScreen(AccountActions, ReportsWorkFailures, Screen[None]):
         self.table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "close_search":
-            return self.query_one("#search", Input).display
+        if action == "close":
+            return self.query_one("#search", Input).display or bool(self.table.marked)
         return True
 
-    def action_close_search(self) -> None:
+    def action_close(self) -> None:
         search = self.query_one("#search", Input)
-        search.value = ""
-        search.display = False
-        self.table.focus()
+        if search.display:
+            search.value = ""
+            search.display = False
+            self.table.focus()
+        else:
+            self.table.clear_marks()
+        self._refresh_status()
+        self.refresh_bindings()

@@ -13,25 +13,26 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from todo_tui import bindings, search, views
 from todo_tui.dates import relative
-from todo_tui.display import PRIORITY_MARKS, due_order, haystack, sanitize
+from todo_tui.display import PRIORITY_MARKS, due_order, sanitize
 from todo_tui.records import TodoRecord
 
-FilterBy = Literal["all", "active", "done"]
 SortBy = Literal["due", "priority", "newest", "oldest", "title", "updated"]
+SORT_ORDER: tuple[SortBy, ...] = get_args(SortBy)  # the order `s` steps through
 
 _MARK_WIDTH = 3  # "[x]": the clickable toggle area
 _TIME_COL = 10  # widest relative time is an ISO date
@@ -84,12 +85,14 @@ class _Entry:
         "k_title",
         "k_updated",
         "record",
+        "tags",
     )
 
     def __init__(self, record: TodoRecord) -> None:
         self.record = record
         title_key = record.title.casefold()
-        self.haystack = haystack(record)
+        self.haystack = search.haystack(record)  # folded: no case, no accents; tags too
+        self.tags = search.folded_tags(record)
         done, created = record.is_completed, record.created_at.timestamp()
         newest = (-created, -record.id)
         self.k_due = due_order(record)
@@ -124,14 +127,7 @@ class _TableMessage(Message):
 class TodoTable(ScrollView, can_focus=True):
     """One line per todo; only the visible lines are ever rendered."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_by(-1)", "Up", show=False),
-        Binding("down", "cursor_by(1)", "Down", show=False),
-        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
-        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
-        Binding("home", "cursor_first", "First", show=False),
-        Binding("end", "cursor_last", "Last", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.LIST_TABLE)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         f"todo-table--{part}"
@@ -146,6 +142,8 @@ class TodoTable(ScrollView, can_focus=True):
             "overdue",
             "priority",
             "tags",
+            "match",
+            "marked",
         )
     }
 
@@ -167,6 +165,8 @@ class TodoTable(ScrollView, can_focus=True):
         & > .todo-table--overdue { color: $text-error; text-style: bold reverse; }
         & > .todo-table--priority { color: $text-accent; text-style: bold; }
         & > .todo-table--tags { color: $text-primary; }
+        & > .todo-table--match { text-style: bold underline; color: $text-accent; }
+        & > .todo-table--marked { color: $text-accent; text-style: bold; }
     }
     """
 
@@ -177,8 +177,11 @@ class TodoTable(ScrollView, can_focus=True):
             super().__init__()
             self.todo_id = todo_id
 
+    class Highlighted(_TableMessage):
+        """Another todo is under the cursor (or none is)."""
+
     # Re-filtering is synchronous: the watchers rebuild the visible order at once.
-    filter_by: reactive[FilterBy] = reactive("all", init=False)
+    view: reactive[views.View] = reactive("all", init=False)
     sort_by: reactive[SortBy] = reactive("due", init=False)
     search_text: reactive[str] = reactive("", init=False)
 
@@ -202,6 +205,9 @@ class TodoTable(ScrollView, can_focus=True):
         self._prioritised = 0
         self._dated = 0
         self._style_gen = 0
+        self._marked: set[int] = set()
+        self._highlighted_id: int | None = None
+        self._query = search.parse("")
         self.rebuild_count = 0  # re-filterings and re-sorts so far (for tests, benchmarks)
 
     # Mutators only touch `_entries` or options: `_rebuild` still sees the old rows,
@@ -267,9 +273,9 @@ class TodoTable(ScrollView, can_focus=True):
         entry = self._entries.get(todo_id)
         return entry.record if entry else None
 
-    def validate_filter_by(self, value: FilterBy) -> FilterBy:
-        if value not in ("all", "active", "done"):
-            raise ValueError(f"invalid filter: {value!r}")
+    def validate_view(self, value: views.View) -> views.View:
+        if value not in views.VIEWS:
+            raise ValueError(f"invalid view: {value!r}")
         return value
 
     def validate_sort_by(self, value: SortBy) -> SortBy:
@@ -277,10 +283,35 @@ class TodoTable(ScrollView, can_focus=True):
             raise ValueError(f"invalid sort: {value!r}")
         return value
 
-    def _watch_filter_by(self) -> None:
+    def _watch_view(self) -> None:
         self._rebuild()
 
-    _watch_sort_by = _watch_search_text = _watch_filter_by
+    _watch_sort_by = _watch_view
+
+    def _watch_search_text(self, text: str) -> None:
+        self._query = search.parse(text)
+        self._rebuild()
+
+    # -- marks: the todos a bulk action acts on ------------------------------------------
+
+    @property
+    def marked(self) -> frozenset[int]:
+        """The ids of the marked todos still held (shown or not)."""
+        return frozenset(self._marked & self._entries.keys())
+
+    def toggle_mark(self, todo_id: int) -> None:
+        self._marked.symmetric_difference_update({todo_id})
+        self._repaint(todo_id)
+
+    def clear_marks(self) -> None:
+        marked, self._marked = self._marked, set()
+        for todo_id in marked:
+            self._repaint(todo_id)
+
+    def _repaint(self, todo_id: int) -> None:
+        if (entry := self._entries.get(todo_id)) is not None:
+            entry.cache = None
+        self.refresh()
 
     @property
     def cursor_todo(self) -> TodoRecord | None:
@@ -314,11 +345,11 @@ class TodoTable(ScrollView, can_focus=True):
     def _rebuild(self) -> None:
         """Re-filter and re-sort, keeping the cursor on its todo if still visible."""
         rows = list(self._entries.values())
-        if self.filter_by != "all":
-            want_done = self.filter_by == "done"
-            rows = [e for e in rows if e.record.is_completed == want_done]
-        if query := self.search_text.casefold():
-            rows = [e for e in rows if query in e.haystack]
+        if self.view != "all":
+            shows = views.shows(self.view)
+            rows = [e for e in rows if shows(e.record)]
+        if not (query := self._query).empty:
+            rows = [e for e in rows if search.matches(query, e.haystack, e.tags)]
         rows.sort(key=_SORTS[self.sort_by])
         self._show(rows)
 
@@ -337,6 +368,13 @@ class TodoTable(ScrollView, can_focus=True):
         self.virtual_size = Size(0, len(rows))
         self._scroll_cursor_into_view()
         self.refresh()
+        self._post_highlighted()
+
+    def _post_highlighted(self) -> None:
+        todo = self.cursor_todo
+        if (todo.id if todo else None) != self._highlighted_id:
+            self._highlighted_id = todo.id if todo else None
+            self._post(self.Highlighted())
 
     def _move_cursor(self, row: int) -> None:
         if not self._rows:
@@ -347,6 +385,7 @@ class TodoTable(ScrollView, can_focus=True):
             self.refresh_line(old)
             self.refresh_line(row)
         self._scroll_cursor_into_view()
+        self._post_highlighted()
 
     def _post(self, message: _TableMessage) -> None:
         message.table = self
@@ -415,10 +454,12 @@ class TodoTable(ScrollView, can_focus=True):
         today = now.astimezone().date()  # due dates are the user's calendar days
         # has_focus: the cursor style depends on :focus, and Textual repaints on blur.
         columns = (self._prioritised > 0, self._dated > 0)
+        marked = entry.record.id in self._marked
         key = (width, is_cursor, self.has_focus, when, today, columns, self._style_gen)
+        key += (marked, self._query)
         if entry.cache is not None and entry.cache[0] == key:
             return entry.cache[1]
-        strip = self._render_entry(entry.record, width, is_cursor, when, today)
+        strip = self._render_entry(entry.record, width, is_cursor, when, today, marked)
         entry.cache = (key, strip)
         return strip
 
@@ -426,7 +467,13 @@ class TodoTable(ScrollView, can_focus=True):
         return self.get_visual_style(*classes).rich_style
 
     def _render_entry(
-        self, record: TodoRecord, width: int, is_cursor: bool, when: str, today: date
+        self,
+        record: TodoRecord,
+        width: int,
+        is_cursor: bool,
+        when: str,
+        today: date,
+        marked: bool = False,
     ) -> Strip:
         row = ("todo-table--cursor",) if is_cursor else ()
         # Strike only the title: struck padding would draw a line across the row.
@@ -450,7 +497,9 @@ class TodoTable(ScrollView, can_focus=True):
             # Too narrow for both columns and a title of 30: the due date only.
             right = right[:1]  # the due column if there is one, else the time
         right_width = sum(cell_len(text) for text, _ in right)
-        segments = [Segment("[x] " if record.is_completed else "[ ] ", plain)]
+        segments = [Segment("[x]" if record.is_completed else "[ ]", plain)]
+        marker = Segment("•", self._style(*row, "todo-table--marked")) if marked else None
+        segments.append(marker or Segment(" ", plain))
         if marks := PRIORITY_MARKS[record.priority]:
             segments.append(Segment(marks, self._style(*row, "todo-table--priority")))
         if marks_width - len(marks):
@@ -466,7 +515,7 @@ class TodoTable(ScrollView, can_focus=True):
             tags = fit(tags, rest - 2) if tags else ""
             rest -= 2 + cell_len(tags) if tags else 0
             desc = fit(sanitize(first_line(record.description)), rest - 2)
-        segments.append(Segment(title, title_style))
+        segments += self._highlighted(title, title_style, row)
         used = cell_len(title)
         if tags:
             segments.append(Segment("  ", plain))
@@ -474,19 +523,32 @@ class TodoTable(ScrollView, can_focus=True):
             used += 2 + cell_len(tags)
         if desc:
             segments.append(Segment("  ", plain))
-            segments.append(Segment(desc, self._style(*row, "todo-table--description")))
+            segments += self._highlighted(desc, self._style(*row, "todo-table--description"), row)
             used += 2 + cell_len(desc)
         segments.append(Segment(" " * (avail - used), plain))
         segments.extend(Segment(text, self._style(*row, style)) for text, style in right)
         return Strip(segments).adjust_cell_length(width, plain)
 
+    def _highlighted(self, text: str, style: Style, row: tuple[str, ...]) -> list[Segment]:
+        """`text` in `style`, the search's matches in it stand out."""
+        spans = search.spans(text, self._query.words)
+        if not spans:
+            return [Segment(text, style)]
+        match = style + self._style(*row, "todo-table--match")
+        segments, at = [], 0
+        for start, end in spans:
+            segments += [Segment(text[at:start], style), Segment(text[start:end], match)]
+            at = end
+        segments.append(Segment(text[at:], style))
+        return [segment for segment in segments if segment.text]
+
     def _render_hint(self, width: int) -> Strip:
         if not self._entries:
             hint = "No todos yet: press a to add one."
         elif self.search_text:
-            scope = "" if self.filter_by == "all" else f"{self.filter_by} "
+            scope = "" if self.view == "all" else f"{views.name_of(self.view).lower()} "
             hint = f'No {scope}todos match "{sanitize(self.search_text)}".'
         else:
-            hint = f"No {self.filter_by} todos."
+            hint = f"Nothing in {views.name_of(self.view)}: press f for the next view."
         style = self._style("todo-table--hint")
         return Strip([Segment(fit(hint, width), style)]).adjust_cell_length(width, style)
