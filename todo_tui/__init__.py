@@ -1,3 +1,3 @@
 """todo-tui: a terminal todo list on PostgreSQL or SQLite."""
 
-__version__ = "0.2.0"  # pyproject.toml reads it; CHANGELOG.md names it
+__version__ = "0.3.0"  # pyproject.toml reads it; CHANGELOG.md names it
