@@ -251,12 +251,17 @@ def _has_gone(dbapi_connection) -> bool:
     """An idle connection with bytes to read was closed by the server (a terminated backend,
     a suspended Neon compute), which says so before going, at no cost of a round trip; or
     it holds notifications (the change feed's LISTEN), which psycopg2 reads and keeps. A
-    closed connection stays readable (its end of file) and a read of it raises."""
+    closed connection stays readable (its end of file) and a read of it raises; the FATAL
+    message a server sends on ending a session may be read before that end of file has
+    arrived, and says as much."""
     try:
         for _ in range(PENDING_READS):
             if not _ready(dbapi_connection.fileno(), selectors.EVENT_READ, 0):
                 return bool(dbapi_connection.closed)
             dbapi_connection.poll()  # raises, or keeps what it read for the next query
+            notices = dbapi_connection.notices
+            if notices and notices[-1].startswith("FATAL:"):
+                return True  # the server's goodbye, read before the end of file arrived
     except (OSError, ValueError, psycopg2.Error):
         return True
     return True  # still more to read: not a quiet connection
