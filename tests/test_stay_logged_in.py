@@ -35,6 +35,11 @@ from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.widgets.todo_table import TodoTable
 
 
+def login_shown(pilot) -> bool:
+    """The log-in screen is the screen, and has been composed (its fields are there)."""
+    return screen_name(pilot) == "LoginScreen" and bool(pilot.app.screen.query("#login-notice"))
+
+
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "home" / "data"
@@ -138,7 +143,7 @@ async def test_log_out_deletes_the_session_and_the_file_and_a_copy_is_worthless(
     app = make_app(database.settings, config_dir)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await eventually(pilot, lambda: screen_name(pilot) == "LoginScreen", "log in")
+        await eventually(pilot, lambda: login_shown(pilot), "log in")
         notice = app.screen.query_one("#login-notice", Static)
         assert notice.display and str(notice.render()) == sessions.ENDED
     assert not tokens.token_path(where).exists()
@@ -192,7 +197,7 @@ async def test_a_session_ended_elsewhere_goes_to_log_in_keeping_the_form_text(
         assert screen_name(pilot) == "TodoForm"
 
         end_it(database, user)  # the other terminal
-        await eventually(pilot, lambda: screen_name(pilot) == "LoginScreen", "log in", 5)
+        await eventually(pilot, lambda: login_shown(pilot), "log in", 5)
         notice = app.screen.query_one("#login-notice", Static)
         assert str(notice.render()) == ENDED_ELSEWHERE
         assert len(app.screen_stack) == 2  # no form or dialog left over it
@@ -216,7 +221,7 @@ async def test_an_account_deleted_elsewhere_goes_to_log_in(
         await settle(pilot)
         await log_in(pilot, EMAIL, PASSWORD)
         database.run(lambda s: sessions.delete_account(s, user_id=user.id, password=PASSWORD))
-        await eventually(pilot, lambda: screen_name(pilot) == "LoginScreen", "log in", 5)
+        await eventually(pilot, lambda: login_shown(pilot), "log in", 5)
         await settle(pilot)
         assert str(app.screen.query_one("#login-notice", Static).render()) == ENDED_ELSEWHERE
 
@@ -427,7 +432,7 @@ async def test_a_bad_token_file_at_launch_is_one_sentence_on_the_login_screen(
     app = make_app(database.settings, config_dir)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await eventually(pilot, lambda: screen_name(pilot) == "LoginScreen", "log in")
+        await eventually(pilot, lambda: login_shown(pilot), "log in")
         text = str(app.screen.query_one("#login-notice", Static).render())
         assert text == "Your saved log in could not be read: log in again."
         await log_in(pilot, EMAIL, PASSWORD)  # and logging in works, and keeps a good file
@@ -445,7 +450,7 @@ async def test_a_token_file_others_can_read_is_refused_at_launch(
     app = make_app(database.settings, config_dir)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await eventually(pilot, lambda: screen_name(pilot) == "LoginScreen", "log in")
+        await eventually(pilot, lambda: login_shown(pilot), "log in")
         text = str(app.screen.query_one("#login-notice", Static).render())
         assert "can be read by other users of this computer" in text
     assert session_count(database) == 0
