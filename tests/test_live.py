@@ -328,7 +328,7 @@ async def test_a_thousand_deletes_elsewhere_on_50000_todos_rebuild_the_list_a_fe
             sa.insert(Todo),
             [{"title": f"todo {n}", "user_id": alice.id} for n in range(BIG_LIST)],
         )
-    ids = sorted(database.run(lambda s: todos.list_versions(s, owner_id=alice.id)))
+    ids = sorted(database.run(lambda s: todos.list_versions(s, owner_id=alice.id)).versions)
     doomed, kept = ids[:: BIG_LIST // DELETED_ELSEWHERE], set(ids)
     kept.difference_update(doomed)
     other = Database(database.settings)

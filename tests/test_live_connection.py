@@ -199,9 +199,9 @@ def test_no_change_is_missed_across_reconnects_with_concurrent_writers(
 
     def on_snapshot(snapshot: live.Snapshot, taken_at: float) -> None:
         with lock:
-            for todo_id in set(view) - set(snapshot):
+            for todo_id in set(view) - set(snapshot.versions):
                 del view[todo_id]
-            for todo_id, version in snapshot.items():
+            for todo_id, version in snapshot.versions.items():
                 view[todo_id] = max(view.get(todo_id, 0), version)
             catch_ups[0] += 1
 
@@ -257,7 +257,7 @@ def test_no_change_is_missed_across_reconnects_with_concurrent_writers(
             other.dispose()
 
     def in_database() -> dict[int, int]:
-        return database.run(lambda s: todos.list_versions(s, owner_id=alice.id))
+        return database.run(lambda s: todos.list_versions(s, owner_id=alice.id)).versions
 
     def feed_backends() -> list[int]:
         return app_backends(admin, name)

@@ -90,7 +90,7 @@ def test_polling_reports_every_sequence_of_changes_between_two_polls(
         may_poll.release()
         assert polled.acquire(timeout=10), "the feed did not poll"
 
-    def stored_versions() -> dict[int, int]:
+    def stored_versions() -> live.Snapshot:
         return database.run(lambda s: todos.list_versions(s, owner_id=alice.id))
 
     feed.start()

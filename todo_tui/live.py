@@ -11,8 +11,10 @@ connection's socket and on the thread's wake-up socket. Neon's pooled endpoint d
 deliver LISTEN, and SQLite has no NOTIFY: there, the owner's change counter (migration
 0004, moved by the database on every insert, update and delete) every POLL_INTERVAL.
 
-Catching up: on every new connection, and when resumed after an idle pause, the feed
-reports a snapshot (every todo id with its version). The LISTEN is committed in a round
+Catching up: on every new connection, when resumed after an idle pause, and when asked
+(`catch_up`), the feed reports a snapshot (todos.Snapshot: every todo id with its version;
+with `done_too` False, of the open todos only and the number of done ones, as a list that
+holds only the open todos needs). The LISTEN is committed in a round
 trip of its own before the snapshot's SELECT (PostgreSQL registers a LISTEN when its
 transaction commits: in one transaction, a change committed between the SELECT's snapshot
 and the commit would be in neither). Notifications that arrive during the catch-up are
@@ -64,9 +66,16 @@ JITTER = 0.2  # each wait is shortened by up to this fraction, so terminals spre
 REPORT_EVERY = 0.5
 LISTENING = "todo_tui_listening"  # connection info key: the channel this connection LISTENs on
 
-# Changes: {todo id: its new version, or None when deleted}. A snapshot: {id: version}.
+# Changes: {todo id: its new version, or None when deleted}.
 Changes = dict[int, int | None]
-Snapshot = dict[int, int]
+Snapshot = todos.Snapshot
+# The catch-up's query (as todos.list_versions): every todo's version, or the open ones
+# and then (NULL, the number of done ones).
+VERSIONS = "SELECT id, version FROM todo WHERE user_id = %(owner)s"
+OPEN_VERSIONS = (
+    f"{VERSIONS} AND NOT is_completed UNION ALL "
+    "SELECT NULL, count(*) FROM todo WHERE user_id = %(owner)s AND is_completed"
+)
 # What a lost connection raises; anything else is a bug, logged with its traceback.
 EXPECTED_FAILURES = (psycopg2.Error, DatabaseFault, OSError)
 
@@ -103,6 +112,8 @@ class ChangeFeed:
         self.idle_for = idle_for
         # Decided after the engine's first connection, which finds a pooler out.
         self.listens = database.dialect == "postgresql" and not database.behind_pooler
+        self.done_too = True  # what the snapshots cover: every todo, or the open ones
+        self._again = False  # a snapshot asked for (`catch_up`)
         self._given_thread = thread
         self._runner: DatabaseThread | None = None
         self._stop = threading.Event()
@@ -152,6 +163,11 @@ class ChangeFeed:
         self._awake.set()
         if self._runner is not None:
             self._runner.wake()
+
+    def catch_up(self) -> None:
+        """Report a new snapshot (of what `done_too` says) soon."""
+        self._again = True
+        self.resume()
 
     def resume(self) -> None:
         self._awake.set()
@@ -279,7 +295,7 @@ class ChangeFeed:
         with self.database.faults(), self.database.engine.raw_connection() as proxied:
             connection = proxied.dbapi_connection
             try:
-                if proxied.info.get(LISTENING) != self._channel:
+                if proxied.info.get(LISTENING) != self._channel or self._again:
                     self._connection = None
                     self._catch_up(proxied, connection)
                 self._connection = connection
@@ -307,9 +323,10 @@ class ChangeFeed:
             # In autocommit, this round trip commits the LISTEN: listening from here on.
             cursor.execute(self._listen_sql)
             proxied.info[LISTENING] = self._channel
+            self._again, done_too = False, self.done_too
             taken_at = time.monotonic()
-            cursor.execute("SELECT id, version FROM todo WHERE user_id = %s", (self.owner_id,))
-            snapshot = dict(cursor.fetchall())
+            cursor.execute(VERSIONS if done_too else OPEN_VERSIONS, {"owner": self.owner_id})
+            snapshot = todos.snapshot_of(cursor.fetchall(), done_too=done_too)
         self._heard = time.monotonic()
         # The snapshot first, then what arrived meanwhile (the screen compares versions).
         self._connected(snapshot, taken_at)
@@ -350,10 +367,12 @@ class ChangeFeed:
             current = self.database.run(
                 lambda s: todos.change_counter(s, owner_id=self.owner_id), retry=True
             )
-            if current != self._last_counter or self._online is not True:
+            if current != self._last_counter or self._online is not True or self._again:
+                self._again, done_too = False, self.done_too
                 taken_at = time.monotonic()
                 snapshot = self.database.run(
-                    lambda s: todos.list_versions(s, owner_id=self.owner_id), retry=True
+                    lambda s: todos.list_versions(s, owner_id=self.owner_id, done_too=done_too),
+                    retry=True,
                 )
                 self._connected(snapshot, taken_at)
                 self._last_counter = current

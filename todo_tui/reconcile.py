@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from todo_tui.records import TodoRecord
 
 # As the feed reports them: {todo id: its new version, or None when deleted}; a snapshot
-# of every todo of the user, {todo id: version}.
+# of the todos of the user of the kinds the list holds, {todo id: version}.
 Changes = Mapping[int, int | None]
 Snapshot = Mapping[int, int]
 
@@ -39,12 +39,15 @@ def to_show(shown: Mapping[int, int], records: Iterable[TodoRecord]) -> list[Tod
     return [r for r in records if (held := shown.get(r.id)) is None or held <= r.version]
 
 
-def changed_elsewhere(shown: Mapping[int, int], changes: Changes) -> Plan:
-    """A batch of changes: drop the deleted, fetch what is newer than shown."""
-    return Plan(
-        remove=[i for i, version in changes.items() if version is None and i in shown],
-        fetch=newer_in(shown, {i: v for i, v in changes.items() if v is not None}),
-    )
+def changed_elsewhere(shown: Mapping[int, int], changes: Changes, *, all_held: bool = True) -> Plan:
+    """A batch of changes: drop the deleted, fetch what is newer than shown. Not `all_held`
+    (the list counts the done todos instead of holding them): a deleted todo not shown may
+    have been a done one, so it is fetched too, for the count that comes with the fetch."""
+    deleted = [i for i, version in changes.items() if version is None]
+    fetch = newer_in(shown, {i: v for i, v in changes.items() if v is not None})
+    if not all_held:
+        fetch.update(i for i in deleted if i not in shown)
+    return Plan(remove=[i for i in deleted if i in shown], fetch=fetch)
 
 
 class CatchUp:

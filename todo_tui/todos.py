@@ -17,7 +17,7 @@ attempt, whose reply was lost, and is returned instead. So every write is safe t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -102,9 +102,10 @@ def _returning_one(session: Session, statement) -> TodoRecord | None:
 
 
 def _record(row) -> TodoRecord | None:
-    if row is None:
-        return None
-    values = dict(row._mapping)
+    return None if row is None else _record_of(dict(row._mapping))
+
+
+def _record_of(values: dict) -> TodoRecord:
     names = values.pop("tags", None)
     tags = tuple(sorted(names.split(TAG_SEPARATOR), key=tag_key)) if names else ()
     return TodoRecord(**values, tags=tags)
@@ -120,10 +121,8 @@ def get_todo(session: Session, *, owner_id: int, todo_id: int) -> TodoRecord | N
     return _record(session.exec(sa.select(*COLUMNS).where(_owned(owner_id, todo_id))).first())
 
 
-def list_todos(
-    session: Session, *, owner_id: int, completed: bool | None = None
-) -> list[TodoRecord]:
-    """The owner's todos (only the done or the open ones, with `completed`), by id."""
+def _listed(owner_id: int, completed: bool | None) -> sa.Select:
+    """The owner's todos (only the done or the open ones, with `completed`)."""
     # The owner's links aggregated once and joined (a subquery per row costs twice as much
     # on 10,000 todos).
     tags = (
@@ -137,17 +136,62 @@ def list_todos(
         sa.select(*(getattr(Todo, name) for name in TODO_FIELDS), tags.c.tags)
         .outerjoin(tags, tags.c.todo_id == Todo.id)
         .where(Todo.user_id == owner_id)
-        .order_by(Todo.id)
     )
     if completed is not None:
         statement = statement.where(Todo.is_completed == completed)
+    return statement
+
+
+def list_todos(
+    session: Session, *, owner_id: int, completed: bool | None = None
+) -> list[TodoRecord]:
+    """The owner's todos (only the done or the open ones, with `completed`), by id."""
+    statement = _listed(owner_id, completed).order_by(Todo.id)
     return [_record(row) for row in session.exec(statement)]
+
+
+def _counting_done(
+    session: Session, owner_id: int, listed: sa.Select
+) -> tuple[list[TodoRecord], int]:
+    """The records `listed` selects, and the number of the owner's done todos, in one
+    statement: the count's one row joined to the records, so it comes even with none."""
+    rows = listed.subquery("listed")
+    done = sa.select(sa.func.count()).where(Todo.user_id == owner_id, Todo.is_completed)
+    counted = sa.select(done.scalar_subquery().label("done_count")).subquery("counted")
+    statement = (
+        sa.select(counted.c.done_count, *rows.c)
+        .select_from(counted.outerjoin(rows, sa.true()))
+        .order_by(rows.c.id)
+    )
+    records, done_count = [], 0
+    for row in session.exec(statement):
+        values = dict(row._mapping)
+        done_count = values.pop("done_count")
+        if values["id"] is not None:
+            records.append(_record_of(values))
+    return records, done_count
+
+
+def list_open(session: Session, *, owner_id: int) -> tuple[list[TodoRecord], int]:
+    """The owner's open todos, by id, and the number of their done ones (one round trip):
+    what a list that shows no done todo loads."""
+    return _counting_done(session, owner_id, _listed(owner_id, completed=False))
 
 
 def list_by_ids(session: Session, *, owner_id: int, todo_ids: Iterable[int]) -> list[TodoRecord]:
     """The caller's todos among `todo_ids` (the missing ones were deleted)."""
-    statement = sa.select(*COLUMNS).where(Todo.user_id == owner_id, Todo.id.in_(list(todo_ids)))
-    return [_record(row) for row in session.exec(statement)]
+    return [_record(row) for row in session.exec(_by_ids(owner_id, todo_ids))]
+
+
+def list_by_ids_counting_done(
+    session: Session, *, owner_id: int, todo_ids: Iterable[int]
+) -> tuple[list[TodoRecord], int]:
+    """`list_by_ids`, and the number of the owner's done todos (one round trip)."""
+    return _counting_done(session, owner_id, _by_ids(owner_id, todo_ids))
+
+
+def _by_ids(owner_id: int, todo_ids: Iterable[int]) -> sa.Select:
+    return sa.select(*COLUMNS).where(Todo.user_id == owner_id, Todo.id.in_(list(todo_ids)))
 
 
 def get_by_client_key(session: Session, *, owner_id: int, client_key: str) -> TodoRecord | None:
@@ -420,11 +464,33 @@ def restore_todo(session: Session, *, owner_id: int, todo: TodoRecord) -> TodoRe
     return current
 
 
-def list_versions(session: Session, *, owner_id: int) -> dict[int, int]:
-    """Id -> version of every todo of the owner: what to fetch to catch up (ids and numbers
-    only, so cheap even for 10,000 todos)."""
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """{todo id: version} of the owner's todos: of all of them (`done` None), or of the open
+    ones only, `done` being the number of the done ones."""
+
+    versions: dict[int, int]
+    done: int | None = None
+
+
+def snapshot_of(rows: Iterable[tuple[int | None, int]], *, done_too: bool = True) -> Snapshot:
+    """The snapshot of these (id, version) rows: with `done_too` False, the last is (None,
+    the number of done todos)."""
+    versions = {todo_id: version for todo_id, version in rows}
+    return Snapshot(versions, None if done_too else versions.pop(None))
+
+
+def list_versions(session: Session, *, owner_id: int, done_too: bool = True) -> Snapshot:
+    """Id -> version of every todo of the owner (only of the open ones, and the number of
+    done ones, unless `done_too`): what to fetch to catch up (ids and numbers only, so
+    cheap even for 10,000 todos)."""
     statement = sa.select(Todo.id, Todo.version).where(Todo.user_id == owner_id)
-    return {todo_id: version for todo_id, version in session.exec(statement)}
+    if not done_too:
+        done = sa.select(sa.null(), sa.func.count()).where(
+            Todo.user_id == owner_id, Todo.is_completed
+        )
+        statement = sa.union_all(statement.where(sa.not_(Todo.is_completed)), done)
+    return snapshot_of(session.exec(statement), done_too=done_too)
 
 
 def change_counter(session: Session, *, owner_id: int) -> int:

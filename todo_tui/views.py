@@ -27,6 +27,11 @@ def shows(view: View) -> Callable[[TodoRecord], bool]:
     return VIEWS[view][1]
 
 
+def shows_done(view: View) -> bool:
+    """Whether the view shows done todos (a list holding only the open ones loads them)."""
+    return view in {"done", "all"}
+
+
 def after(view: View) -> View:
     order = list(VIEWS)
     return order[(order.index(view) + 1) % len(order)]

@@ -23,12 +23,15 @@ else:
 
 
 class MarksAndHistory(_Base):
-    """Needs the screen's `table`, `history`, `_call`, `_apply`, `_catching_up`, `_key`
-    and `_refresh_status`."""
+    """Needs the screen's `table`, `history`, `_call`, `_apply`, `_catching_up`, `_key`,
+    `_load` and `_refresh_status`."""
 
     _stepping: asyncio.Lock
 
-    def action_clear_done(self) -> None:
+    @work(exit_on_error=False)
+    async def action_clear_done(self) -> None:
+        if not self.table.holds_done:
+            await self._load(done_too=True)  # they were counted, not held
         done = [todo for todo in self.table.all_todos if todo.is_completed]
         if not done:
             self.notify("No done todos to clear.", markup=False, timeout=3)

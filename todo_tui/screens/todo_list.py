@@ -61,10 +61,12 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         self._stepping = asyncio.Lock()  # one undo or redo at a time, in the order pressed
         self._pane_wanted = True  # the details pane, on a wide terminal (i hides it)
         self.feed: ChangeFeed | None = None
-        # A snapshot from the feed (and when it was taken) that arrived before the list
-        # first loaded.
+        # A snapshot from the feed (and when it was taken) that arrived while the list was
+        # loading; when (time.monotonic(), on the database thread) the last load began.
         self._early_snapshot: tuple[Snapshot, float] | None = None
+        self._loading = False
         self._loaded_once = False
+        self._loaded_at = 0.0
         self._catching_up = reconcile.CatchUp()  # minds this terminal's own adds
 
     def compose(self) -> ComposeResult:
@@ -195,6 +197,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
             idle_for=self.app.idle_for,
             thread=self.app.database_thread,  # the app's one connection, between its jobs
         )
+        self.feed.done_too = self._wants_done()
         self.app.input_signal.subscribe(self, self._user_is_back)
         self.feed.start()
 
@@ -218,19 +221,30 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
     def _changed_elsewhere(self, changes: Changes) -> None:
         """A batch of changes (the feed gathers those that arrive together): one rebuild
         for all the deletes, one fetch for the rest."""
-        plan = reconcile.changed_elsewhere(self.table.versions, changes)
+        table = self.table
+        plan = reconcile.changed_elsewhere(table.versions, changes, all_held=table.holds_done)
         self.table.remove_many(plan.remove)
         self._fetch(plan.fetch)
         self._refresh_status()
 
     def _catch_up(self, snapshot: Snapshot, taken_at: float) -> None:
         """Catch up with the database: drop what is gone, fetch what is newer (see
-        `reconcile.CatchUp`)."""
-        if not self._loaded_once:
+        `reconcile.CatchUp`); of the kinds of todos the list holds, the others counted."""
+        table = self.table
+        if self._loading or not self._loaded_once:
             self._early_snapshot = (snapshot, taken_at)
             return
-        plan = self._catching_up.plan(self.table.versions, snapshot, taken_at)
-        self.table.remove_many(plan.remove)
+        if taken_at < self._loaded_at:
+            return  # taken before the list's load began: nothing in it is news
+        if (snapshot.done is None) != table.holds_done:
+            # Of other kinds than the list holds now (a load changed them): another one.
+            if self.feed is not None:
+                self.feed.catch_up()
+            return
+        plan = self._catching_up.plan(table.versions, snapshot.versions, taken_at)
+        table.remove_many(plan.remove)
+        if snapshot.done is not None:
+            table.set_done_count(snapshot.done)
         self._refresh_status()
         self._fetch(plan.fetch)
 
@@ -242,9 +256,16 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
     @work(exit_on_error=False)
     async def _fetch_by_ids(self, todo_ids: set[int]) -> None:
         owner_id = self.user.id
-        self._apply(
-            *await self._call(lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids))
+        if self.table.holds_done:
+            records = await self._call(
+                lambda s: todos.list_by_ids(s, owner_id=owner_id, todo_ids=todo_ids)
+            )
+            self._apply(*records)
+            return
+        records, done = await self._call(
+            lambda s: todos.list_by_ids_counting_done(s, owner_id=owner_id, todo_ids=todo_ids)
         )
+        self._apply(*records, done=done)
 
     def _online_changed(self, online: bool) -> None:
         if not online and (stopped := self._stopped()) is not None:
@@ -296,18 +317,45 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         assert database is not None
         return await self.app.database_call(lambda: database.run(work, retry=retry))
 
-    def _apply(self, *records: TodoRecord) -> None:
-        """Show each record unless the list already holds a newer version of it."""
-        self.table.upsert_many(reconcile.to_show(self.table.versions, records))
+    def _apply(self, *records: TodoRecord, done: int | None = None) -> None:
+        """Show each record unless the list already holds a newer version of it; `done`:
+        the number of done todos read with them (see `TodoTable.upsert_many`)."""
+        self.table.upsert_many(reconcile.to_show(self.table.versions, records), done=done)
         self._refresh_status()
 
     # -- loading ---------------------------------------------------------------------------
 
+    def _wants_done(self) -> bool:
+        """Whether the list is to hold the done todos: its view shows them, or it holds
+        them already. Else it holds the open ones and counts the done ones."""
+        holding = self._loaded_once and self.table.holds_done
+        return holding or views.shows_done(self.table.view)
+
     @work(exit_on_error=False)
     async def action_reload(self) -> None:
-        owner_id = self.user.id
-        records = await self._call(lambda s: todos.list_todos(s, owner_id=owner_id))
-        self.table.set_todos(records)
+        await self._load(done_too=self._wants_done())
+
+    async def _load(self, *, done_too: bool) -> None:
+        """Every todo (`done_too`), or the open ones and the number of done ones: one round
+        trip. The feed's snapshots cover the same from then on."""
+        owner_id, table = self.user.id, self.table
+
+        def load(session: Session) -> tuple[float, list[TodoRecord], int | None]:
+            began = time.monotonic()
+            if done_too:
+                return began, todos.list_todos(session, owner_id=owner_id), None
+            return began, *todos.list_open(session, owner_id=owner_id)
+
+        if self.feed is not None:
+            self.feed.done_too = done_too
+        self._loading = True
+        try:
+            self._loaded_at, records, done = await self._call(load)
+            table.set_todos(records, done=done)
+        finally:
+            self._loading = False
+            if self.feed is not None:
+                self.feed.done_too = table.holds_done  # as loaded, or as before a failure
         self._refresh_status()
         if not self._loaded_once:
             self._offer_draft()  # once the list is known: an edit's todo, a landed save
@@ -315,6 +363,8 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         if (early := self._early_snapshot) is not None:
             self._early_snapshot = None
             self._catch_up(*early)
+        if views.shows_done(table.view) and not table.holds_done:
+            self.action_reload()  # the view changed to one that shows them meanwhile
 
     def _saved(self, record: TodoRecord | None) -> None:
         if record is None:
@@ -464,6 +514,8 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
             self.table.view = view
             self._remember(view=view)
             self._refresh_status()
+            if views.shows_done(view) and not self.table.holds_done and not self._loading:
+                self.action_reload()  # first shown: the done todos are loaded, then held
 
     def action_next_view(self) -> None:
         self.action_view(views.after(self.table.view))

@@ -200,7 +200,11 @@ class TodoTable(ScrollView, can_focus=True):
         self._rows: list[_Entry] = []
         self._row_of: dict[int, int] | None = {}  # id -> row, made when first needed
         self._cursor = 0
-        self._done = 0
+        self._done = 0  # done todos held, or (not `holds_done`) the number of those not held
+        self._holds_done = True
+        # Not `holds_done`: ids of done todos not held that this list saw become done (or
+        # arrive done), so one that is open again leaves the count.
+        self._done_seen: set[int] = set()
         # Todos with a priority, with a due date: each column is drawn only when one has.
         self._prioritised = 0
         self._dated = 0
@@ -213,10 +217,17 @@ class TodoTable(ScrollView, can_focus=True):
     # Mutators only touch `_entries` or options: `_rebuild` still sees the old rows,
     # so it can find the todo that was under the cursor.
 
-    def set_todos(self, records: Iterable[TodoRecord]) -> None:
+    def set_todos(self, records: Iterable[TodoRecord], *, done: int | None = None) -> None:
+        """Hold these todos: every one of the user's, or (`done` given) their open ones and
+        the number of the done ones, which are then counted, not held."""
         self._entries = {r.id: _Entry(r) for r in records}
         self._versions = {i: e.record.version for i, e in self._entries.items()}
-        self._done = sum(e.record.is_completed for e in self._entries.values())
+        self._holds_done = done is None
+        self._done_seen = set()
+        if done is None:
+            self._done = sum(e.record.is_completed for e in self._entries.values())
+        else:
+            self._done = done
         self._prioritised = sum(e.record.priority > 0 for e in self._entries.values())
         self._dated = sum(e.record.due_date is not None for e in self._entries.values())
         self._rebuild()
@@ -224,16 +235,40 @@ class TodoTable(ScrollView, can_focus=True):
     def upsert(self, record: TodoRecord) -> None:
         self.upsert_many((record,))
 
-    def upsert_many(self, records: Iterable[TodoRecord]) -> None:
-        """Add or replace every record (none skipped), then re-filter and re-sort once."""
+    def upsert_many(self, records: Iterable[TodoRecord], *, done: int | None = None) -> None:
+        """Add or replace every record (none skipped), then re-filter and re-sort once. Not
+        `holds_done`: a done one is counted instead of held, and `done`, when given, is the
+        number of done todos as the database had them with these records."""
         for record in records:
             old = self._entries.get(record.id)
+            if not self._holds_done and record.is_completed:
+                self._counted_done(record.id, old)
+                continue
+            if old is None and record.id in self._done_seen:  # open again
+                self._done_seen.discard(record.id)
+                self._done -= 1
             self._done += record.is_completed - (old.record.is_completed if old else 0)
             self._count(old.record if old else None, -1)
             self._count(record, 1)
             self._entries[record.id] = _Entry(record)
             self._versions[record.id] = record.version
+        if done is not None and not self._holds_done:
+            self._done = done
         self._rebuild()
+
+    def _counted_done(self, todo_id: int, old: _Entry | None) -> None:
+        """A done todo, not held: counted (once) instead."""
+        if old is not None:  # done now: its count moves here (a fetch brings the others')
+            del self._entries[todo_id], self._versions[todo_id]
+            self._count(old.record, -1)
+            self._done += 1
+        self._done_seen.add(todo_id)
+
+    def set_done_count(self, done: int) -> None:
+        """Not `holds_done`: the number of done todos, as a snapshot has it."""
+        if not self._holds_done:
+            self._done = done
+            self.refresh()
 
     def remove_todo(self, todo_id: int) -> None:
         self.remove_many((todo_id,))
@@ -255,6 +290,11 @@ class TodoTable(ScrollView, can_focus=True):
         if record is not None:
             self._prioritised += by * (record.priority > 0)
             self._dated += by * (record.due_date is not None)
+
+    @property
+    def holds_done(self) -> bool:
+        """Whether the done todos are held, or only counted (see `set_todos`)."""
+        return self._holds_done
 
     @property
     def versions(self) -> Mapping[int, int]:
@@ -319,6 +359,9 @@ class TodoTable(ScrollView, can_focus=True):
 
     @property
     def counts(self) -> tuple[int, int]:
+        """(open, done): held, or for the done ones counted (see `set_todos`)."""
+        if not self._holds_done:
+            return len(self._entries), self._done
         return len(self._entries) - self._done, self._done
 
     @property
@@ -543,8 +586,10 @@ class TodoTable(ScrollView, can_focus=True):
         return [segment for segment in segments if segment.text]
 
     def _render_hint(self, width: int) -> Strip:
-        if not self._entries:
+        if not self._entries and not self._done:
             hint = "No todos yet: press a to add one."
+        elif views.shows_done(self.view) and not self._holds_done:
+            hint = "Loading the done todos…"
         elif self.search_text:
             scope = "" if self.view == "all" else f"{views.name_of(self.view).lower()} "
             hint = f'No {scope}todos match "{sanitize(self.search_text)}".'
