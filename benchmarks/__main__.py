@@ -10,6 +10,8 @@ machine it ran on, and writes everything (every sample) as JSON to benchmarks/re
   psycopg2 sends, BEGIN, COMMIT and pings included); for SQLite, the statements sqlite3 runs.
 - action latency at distance: the same proxy delaying each direction by 25 ms.
 - big lists: one user with 100, 1,000 and 10,000 todos; load and paint, cursor steps, memory.
+- a long history: 100,000 todos of which 99,000 done, opened on the open view, beside 100
+  open todos; then the Done view: its time, cursor steps there, memory.
 - no stalls: the longest gap of a 10 ms heartbeat on the UI loop in each phase.
 
 Only 127.0.0.1 is contacted. PostgreSQL: TODO_TUI_BENCH_DATABASE_URL (a loopback server's
@@ -38,7 +40,7 @@ import sqlalchemy as sa
 
 from benchmarks import machine
 from benchmarks.bare_app import TEXT as BARE_TEXT
-from benchmarks.databases import EMAIL, PASSWORD, maybe_postgres, migrate, seed
+from benchmarks.databases import EMAIL, PASSWORD, maybe_postgres, migrate, seed, seed_history
 from benchmarks.report import GOALS, log, median, render
 from benchmarks.terminal import run_in_terminal
 from todo_tui.testing.wire import WireProxy
@@ -49,6 +51,8 @@ FIRST_FRAME_TEXT = "Opening your todo list"
 LOGIN_TEXT = "No account yet"
 DISTANCE = 0.025  # seconds added in each direction
 DEFAULT_ROUNDS = 12  # the app's default bcrypt cost: what users feel
+HISTORY = (100_000, 1_000)  # todos, of which open
+HISTORY_BASE = (100, 100)  # the launch it is compared with
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,6 +334,39 @@ def summarize_session(name: str, session: dict[str, Any], results: dict[str, Any
         results["latency"]["rtt_local_ms"] = session["rtt_local_ms"]
 
 
+def measure_history(postgres: Any, home: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Per dialect: launches on the open view of the 100-todo list and of the long history,
+    interleaved, each in a fresh process with a config directory of its own."""
+    results: dict[str, Any] = {}
+    for dialect in ["sqlite"] + (["postgresql"] if postgres else []):
+        lists = {}
+        for size, open_ in (HISTORY_BASE, HISTORY):
+            log(f"history: {dialect}, {size:,} todos of which {open_:,} open…")
+            if dialect == "sqlite":
+                url = f"sqlite:///{home / f'history{size}.db'}"
+            else:
+                url = postgres.new_database()
+            migrate(url)
+            lists[size] = (url, seed_history(url, size, open_), open_)
+        samples: dict[int, list[dict[str, Any]]] = {size: [] for size in lists}
+        for run in range(args.history_runs):
+            for size, (url, user_id, open_) in lists.items():
+                config = {
+                    "scenario": "history",
+                    "url": url,
+                    "email": EMAIL,
+                    "user_id": user_id,
+                    "size": size,
+                    "open": open_,
+                    "steps": args.steps,
+                    "rounds": DEFAULT_ROUNDS,
+                    "config_dir": str(home / f"history-config-{dialect}-{size}-{run}"),
+                }
+                samples[size].append(run_child(config, home, None))
+        results[dialect] = samples
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=(__doc__ or "").split("\n")[0]
@@ -341,8 +378,11 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
         "--only",
-        default="startup,actions,lists",
-        help="comma-separated sections: startup, actions, lists",
+        default="startup,actions,lists,history",
+        help="comma-separated sections: startup, actions, lists, history",
+    )
+    parser.add_argument(
+        "--history-runs", type=int, default=5, help="launches of each history list (5)"
     )
     args = parser.parse_args()
     sections = set(args.only.split(","))
@@ -449,6 +489,8 @@ def main() -> None:
                             None,
                         )
                         results["big_lists"].setdefault(dialect, []).append(entry)
+            if "history" in sections:
+                results["history"] = measure_history(postgres, home, args)
         finally:
             if wire:
                 wire.close()

@@ -13,6 +13,8 @@ Scenarios:
   loop in each phase.
 - biglist: a user who already has N todos opens the list; load and paint time, cursor steps,
   memory.
+- history: a user with a long history (most todos done) opens the list on the open view,
+  then the Done view: the time to each, the rows held, cursor steps there, memory.
 
 Keys go in as the driver's would (posted to the app), without the Pilot's waits, and the
 clock stops when the app has the result: when the database thread's answer has reached the
@@ -489,6 +491,48 @@ def round_trip_time(url: str, samples: int = 15) -> float:
     return statistics.median(times)
 
 
+async def cursor_steps(app: TodoApp, probe: Probe, table: Any, count: int) -> dict[str, Any]:
+    """`count` steps down the list, then to its end and back home: the time from each key
+    to its frame, and the UI thread's CPU time for it (ms)."""
+
+    async def step(key: str, target: Callable[[], bool]) -> tuple[float, float]:
+        frames = probe.frames
+        begun, cpu = time.perf_counter(), time.thread_time()
+        send_key(app, key)
+        await probe.frame_when(lambda: target() and probe.frames > frames, f"cursor {key}")
+        # The UI thread's CPU time for the step: the key, the cursor, the screen update.
+        return (probe.frame_at - begun) * 1000, (probe.frame_cpu - cpu) * 1000
+
+    # The todo on each row, read once: the cursor is at a row when its todo is there.
+    order = [todo.id for todo in table.visible_todos]
+
+    def cursor_at(row: int) -> bool:
+        return table.cursor_todo is not None and table.cursor_todo.id == order[row]
+
+    steps, work = [], []
+    row = order.index(table.cursor_todo.id) if table.cursor_todo is not None else 0
+    for _ in range(count):
+        # Keys 40 ms apart, as a held arrow key repeats: a key that comes sooner than
+        # 1/60 s after the last frame waits for Textual's next frame (60 fps at most).
+        await asyncio.sleep(STEP_INTERVAL)
+        row += 1
+        took, cost = await step("down", lambda row=row: cursor_at(row))
+        steps.append(took)
+        work.append(cost)
+    await asyncio.sleep(STEP_INTERVAL)
+    end_ms, end_work = await step("end", lambda: cursor_at(len(order) - 1))
+    await asyncio.sleep(STEP_INTERVAL)
+    home_ms, home_work = await step("home", lambda: cursor_at(0))
+    return {
+        "step_ms": steps,
+        "step_work_ms": work,
+        "end_ms": end_ms,
+        "end_work_ms": end_work,
+        "home_ms": home_ms,
+        "home_work_ms": home_work,
+    }
+
+
 async def biglist(config: dict[str, Any]) -> dict[str, Any]:
     from todo_tui.messages import LoggedIn
     from todo_tui.records import UserRecord
@@ -520,48 +564,79 @@ async def biglist(config: dict[str, Any]) -> dict[str, Any]:
         load_gap = heartbeat.max_gap(started, painted)
         rss_loaded = rss_mb()
 
-        async def step(key: str, target: Callable[[], bool]) -> tuple[float, float]:
-            frames = probe.frames
-            begun, cpu = time.perf_counter(), time.thread_time()
-            send_key(app, key)
-            await probe.frame_when(lambda: target() and probe.frames > frames, f"cursor {key}")
-            # The UI thread's CPU time for the step: the key, the cursor, the screen update.
-            return (probe.frame_at - begun) * 1000, (probe.frame_cpu - cpu) * 1000
-
-        # The todo on each row, read once: the cursor is at a row when its todo is there.
-        order = [todo.id for todo in table.visible_todos]
-
-        def cursor_at(row: int) -> bool:
-            return table.cursor_todo is not None and table.cursor_todo.id == order[row]
-
-        steps, work = [], []
-        row = order.index(table.cursor_todo.id) if table.cursor_todo is not None else 0
-        for _ in range(config["steps"]):
-            # Keys 40 ms apart, as a held arrow key repeats: a key that comes sooner than
-            # 1/60 s after the last frame waits for Textual's next frame (60 fps at most).
-            await asyncio.sleep(STEP_INTERVAL)
-            row += 1
-            took, cost = await step("down", lambda row=row: cursor_at(row))
-            steps.append(took)
-            work.append(cost)
-        await asyncio.sleep(STEP_INTERVAL)
-        end_ms, end_work = await step("end", lambda: cursor_at(len(order) - 1))
-        await asyncio.sleep(STEP_INTERVAL)
-        home_ms, home_work = await step("home", lambda: cursor_at(0))
+        moves = await cursor_steps(app, probe, table, config["steps"])
         return {
             "size": config["size"],
             "load_ms": (loaded - started) * 1000,
             "paint_ms": (painted - loaded) * 1000,
             "load_and_paint_ms": (painted - started) * 1000,
             "load_max_gap_ms": load_gap * 1000,
-            "step_ms": steps,
-            "step_work_ms": work,
-            "end_ms": end_ms,
-            "end_work_ms": end_work,
-            "home_ms": home_ms,
-            "home_work_ms": home_work,
+            **moves,
             "rss_before_list_mb": rss_before,
             "rss_with_list_mb": rss_loaded,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+
+
+async def history(config: dict[str, Any]) -> dict[str, Any]:
+    """A user with `size` todos of which `open` are open opens the list on the open view
+    (config.toml's default), then switches to the Done view and moves its cursor."""
+    from todo_tui.messages import LoggedIn
+    from todo_tui.records import UserRecord
+    from todo_tui.testing import settle
+    from todo_tui.widgets.todo_table import TodoTable
+
+    Path(config["config_dir"]).mkdir(parents=True, exist_ok=True)
+    (Path(config["config_dir"]) / "config.toml").write_text('[defaults]\nview = "open"\n')
+    app = make_app(config)
+    heartbeat = Heartbeat()
+    size, open_ = config["size"], config["open"]
+    async with app.run_test(size=(100, 30)) as pilot:
+        heartbeat.start()
+        probe = Probe(app)
+        await until(lambda: screen_name(app) == "LoginScreen", "the login screen")
+        await settle(pilot)
+        started = time.perf_counter()
+        app.post_message(LoggedIn(UserRecord(config["user_id"], config["email"])))
+
+        def listed() -> bool:
+            tables = app.screen.query(TodoTable)
+            return bool(tables) and tables.first().visible_count == open_
+
+        await until(listed, "the open todos")
+        loaded = probe.delivered_at
+        await until(lambda: probe.frame_at > loaded, "the painted list")
+        visible = probe.frame_at
+        table = app.screen.query_one(TodoTable)
+        held_at_launch = len(table.all_todos)
+        counted = sum(table.counts)
+        await settle(pilot)
+        await asyncio.sleep(0.5)  # the feed's first catch-up done
+
+        result = {
+            "size": size,
+            "open": open_,
+            "visible_ms": (visible - started) * 1000,
+            "launch_max_gap_ms": heartbeat.max_gap(started, visible) * 1000,
+            "held_at_launch": held_at_launch,
+            "counted_at_launch": counted,
+        }
+        if size == open_:
+            return result  # no Done view to show
+        switched = time.perf_counter()
+        send_key(app, "2")
+        await probe.frame_when(
+            lambda: table.holds_done and table.visible_count == size - open_, "the Done view"
+        )
+        shown = probe.frame_at
+        switch_gap = heartbeat.max_gap(switched, shown)
+        moves = await cursor_steps(app, probe, table, config["steps"])
+        return {
+            **result,
+            "done_view_ms": (shown - switched) * 1000,
+            "done_view_max_gap_ms": switch_gap * 1000,
+            "held_after": len(table.all_todos),
+            **moves,
             "peak_rss_mb": peak_rss_mb(),
         }
 
@@ -575,6 +650,8 @@ def main() -> None:
                 SqliteCounter() if config["url"].startswith("sqlite") else WireCounter(control)
             )
             result = asyncio.run(session(config, counter))
+        elif config["scenario"] == "history":
+            result = asyncio.run(history(config))
         else:
             result = asyncio.run(biglist(config))
         control.send({"result": result})

@@ -97,6 +97,38 @@ def seed(url: str, size: int) -> int:
     return user_id
 
 
+def seed_history(url: str, size: int, open_: int) -> int:
+    """One user with `size` todos of which `open_` are open (spread evenly, some with
+    descriptions), in one INSERT … SELECT (the database's defaults and triggers apply as to
+    any insert); the user's id."""
+    import bcrypt
+
+    engine = sa.create_engine(url)
+    user = sa.table("user", sa.column("id"), sa.column("email"), sa.column("hashed_password"))
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
+    numbers = (
+        "generate_series(1, :size) AS n(i)"
+        if engine.dialect.name == "postgresql"
+        else "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :size) "
+        "SELECT i FROM n)"
+    )
+    insert = sa.text(
+        "INSERT INTO todo (title, description, is_completed, user_id) "
+        "SELECT 'Todo number ' || i || ': water the plants and call the plumber', "
+        "CASE WHEN i % 4 = 0 THEN 'Some details' END, "
+        f"i % :every <> 0, :user_id FROM {numbers}"
+    )
+    try:
+        with engine.begin() as connection:
+            user_id = connection.execute(
+                sa.insert(user).values(email=EMAIL, hashed_password=hashed).returning(user.c.id)
+            ).scalar_one()
+            connection.execute(insert, {"size": size, "every": size // open_, "user_id": user_id})
+    finally:
+        engine.dispose()
+    return user_id
+
+
 @contextlib.contextmanager
 def maybe_postgres(enabled: bool) -> Iterator[Postgres | None]:
     if not enabled:

@@ -16,7 +16,7 @@ attempt, whose reply was lost, and is returned instead. So every write is safe t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 
 import sqlalchemy as sa
@@ -102,13 +102,14 @@ def _returning_one(session: Session, statement) -> TodoRecord | None:
 
 
 def _record(row) -> TodoRecord | None:
-    return None if row is None else _record_of(dict(row._mapping))
+    return None if row is None else _record_of(row)
 
 
-def _record_of(values: dict) -> TodoRecord:
-    names = values.pop("tags", None)
+def _record_of(row: Sequence) -> TodoRecord:
+    """The record of a row of COLUMNS (the record's fields in order, the tags joined last)."""
+    *values, names = row
     tags = tuple(sorted(names.split(TAG_SEPARATOR), key=tag_key)) if names else ()
-    return TodoRecord(**values, tags=tags)
+    return TodoRecord(*values, tags)
 
 
 def _draft(draft: TodoDraft | None, by_name: dict[str, str | None]) -> TodoDraft:
@@ -147,7 +148,8 @@ def list_todos(
 ) -> list[TodoRecord]:
     """The owner's todos (only the done or the open ones, with `completed`), by id."""
     statement = _listed(owner_id, completed).order_by(Todo.id)
-    return [_record(row) for row in session.exec(statement)]
+    # Core, not the ORM's result: a long history is read faster.
+    return [_record_of(row) for row in session.connection().execute(statement).all()]
 
 
 def _counting_done(
@@ -163,13 +165,8 @@ def _counting_done(
         .select_from(counted.outerjoin(rows, sa.true()))
         .order_by(rows.c.id)
     )
-    records, done_count = [], 0
-    for row in session.exec(statement):
-        values = dict(row._mapping)
-        done_count = values.pop("done_count")
-        if values["id"] is not None:
-            records.append(_record_of(values))
-    return records, done_count
+    rows = session.connection().execute(statement).all()  # (count, todo or NULLs)…
+    return [_record_of(row[1:]) for row in rows if row[1] is not None], rows[0][0]
 
 
 def list_open(session: Session, *, owner_id: int) -> tuple[list[TodoRecord], int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
-from operator import attrgetter
 from types import MappingProxyType
 from typing import ClassVar, Literal, get_args
 
@@ -71,48 +70,45 @@ def relative_time(then: datetime, now: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-class _Entry:
-    """A record plus everything filtering/sorting needs, computed once. Every key starts
-    with the done flag (done todos after open ones) and sorts ascending."""
+def _priority_order(record: TodoRecord) -> tuple[object, ...]:
+    _, day, at, *_ = due_order(record)
+    done, created = record.is_completed, record.created_at.timestamp()
+    return (done, -record.priority, day, at, -created, -record.id)
 
-    __slots__ = (
-        "cache",
-        "haystack",
-        "k_created",
-        "k_due",
-        "k_oldest",
-        "k_priority",
-        "k_title",
-        "k_updated",
-        "record",
-        "tags",
-    )
+
+# Each order's key of a record; every key starts with the done flag (done todos after open
+# ones) and sorts ascending.
+_KEYS: dict[str, Callable[[TodoRecord], tuple[object, ...]]] = {
+    "due": due_order,
+    "priority": _priority_order,
+    "newest": lambda r: (r.is_completed, -r.created_at.timestamp(), -r.id),
+    "oldest": lambda r: (r.is_completed, r.created_at.timestamp(), r.id),
+    "title": lambda r: (r.is_completed, r.title.casefold(), r.id),
+    "updated": lambda r: (r.is_completed, -r.updated_at.timestamp(), -r.id),
+}
+
+
+class _Entry:
+    """A record plus what filtering and sorting need, each computed once, when first
+    needed: a long list is sorted by one order and seldom searched."""
+
+    __slots__ = ("_keys", "_search", "cache", "record")
 
     def __init__(self, record: TodoRecord) -> None:
         self.record = record
-        title_key = record.title.casefold()
-        self.haystack = search.haystack(record)  # folded: no case, no accents; tags too
-        self.tags = search.folded_tags(record)
-        done, created = record.is_completed, record.created_at.timestamp()
-        newest = (-created, -record.id)
-        self.k_due = due_order(record)
-        _, day, at, *_ = self.k_due
-        self.k_priority = (done, -record.priority, day, at, *newest)
-        self.k_created = (done, *newest)
-        self.k_oldest = (done, created, record.id)
-        self.k_updated = (done, -record.updated_at.timestamp(), -record.id)
-        self.k_title = (done, title_key, record.id)
+        self._keys: dict[str, tuple[object, ...]] = {}
+        self._search: tuple[str, frozenset[str]] | None = None
         self.cache: tuple[tuple[object, ...], Strip] | None = None
 
+    def key(self, order: str) -> tuple[object, ...]:
+        if (key := self._keys.get(order)) is None:
+            key = self._keys[order] = _KEYS[order](self.record)
+        return key
 
-_SORTS: dict[str, Callable[[_Entry], tuple[object, ...]]] = {
-    "due": attrgetter("k_due"),
-    "priority": attrgetter("k_priority"),
-    "newest": attrgetter("k_created"),
-    "oldest": attrgetter("k_oldest"),
-    "title": attrgetter("k_title"),
-    "updated": attrgetter("k_updated"),
-}
+    def matches(self, query: search.Query) -> bool:
+        if self._search is None:  # folded: no case, no accents; tags too
+            self._search = (search.haystack(self.record), search.folded_tags(self.record))
+        return search.matches(query, *self._search)
 
 
 class _TableMessage(Message):
@@ -319,7 +315,7 @@ class TodoTable(ScrollView, can_focus=True):
         return value
 
     def validate_sort_by(self, value: SortBy) -> SortBy:
-        if value not in _SORTS:
+        if value not in _KEYS:
             raise ValueError(f"invalid sort: {value!r}")
         return value
 
@@ -392,8 +388,9 @@ class TodoTable(ScrollView, can_focus=True):
             shows = views.shows(self.view)
             rows = [e for e in rows if shows(e.record)]
         if not (query := self._query).empty:
-            rows = [e for e in rows if search.matches(query, e.haystack, e.tags)]
-        rows.sort(key=_SORTS[self.sort_by])
+            rows = [e for e in rows if e.matches(query)]
+        order = self.sort_by
+        rows.sort(key=lambda entry: entry.key(order))
         self._show(rows)
 
     def _show(self, rows: list[_Entry]) -> None:
