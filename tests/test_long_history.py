@@ -6,9 +6,12 @@ or added, here or elsewhere. On both databases."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -18,7 +21,7 @@ from tests.test_todo_table import TableApp, rec
 from todo_tui import auth, reconcile, todos
 from todo_tui.db import Database
 from todo_tui.models import Todo
-from todo_tui.records import UserRecord
+from todo_tui.records import TodoRecord, UserRecord
 from todo_tui.widgets.todo_table import TodoTable
 
 OPEN_VIEW = '[defaults]\nview = "open"\n'
@@ -89,14 +92,6 @@ def test_the_open_todos_come_with_the_number_of_done_ones(database: Database) ->
     snapshot = database.run(lambda s: todos.list_versions(s, owner_id=alice.id, done_too=False))
     assert snapshot == todos.Snapshot({todo.id: 1 for todo in records}, done=4)
     assert len(database.run(lambda s: todos.list_versions(s, owner_id=alice.id)).versions) == 7
-
-
-def test_a_list_holding_the_open_todos_fetches_a_deleted_one_it_does_not_hold() -> None:
-    """It may have been a done one: the fetch brings the count along."""
-    changes = {1: None, 2: None, 3: 4}
-    assert reconcile.changed_elsewhere({1: 1, 3: 3}, changes) == reconcile.Plan([1], {3})
-    plan = reconcile.changed_elsewhere({1: 1, 3: 3}, changes, all_held=False)
-    assert plan == reconcile.Plan(remove=[1], fetch={2, 3})
 
 
 # -- the table: done todos held, or counted --------------------------------------------
@@ -276,3 +271,101 @@ async def test_a_catch_up_of_a_list_holding_the_open_todos_counts_the_done_ones(
         await eventually(pilot, lambda: "added" in shown(pilot), "the added todo fetched")
         assert first.title not in shown(pilot)
         assert table.counts == (3, 2) == in_database(database, alice)
+
+
+async def test_clear_done_on_the_open_view_loads_the_done_todos_and_deletes_them_all(
+    database: Database, tmp_path: Path
+) -> None:
+    alice = register(database)
+    seed(database, alice, open=2, done=3)
+    (tmp_path / "config.toml").write_text(OPEN_VIEW)
+    async with logged_in(database.settings, tmp_path) as pilot:
+        table = table_of(pilot)
+        assert not table.holds_done
+        await pilot.press("C")
+        await settle(pilot)
+        assert table.holds_done  # they were counted: loaded to be listed and deleted
+        question = pilot.app.screen.query_one("#confirm-question", Static)
+        assert str(question.render()) == "Delete the 3 done todos?"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.counts == (2, 0) == in_database(database, alice)
+
+
+# -- a property: whatever happens elsewhere or here, the list holds the open todos as stored
+# and counts the done ones, after a batch of changes or a snapshot
+
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["complete", "reopen", "delete", "add", "edit", "toggle here"]),
+        st.integers(0, 30),  # which todo (modulo those there are)
+        st.sampled_from(["now", "later"]),  # delivered after this step, or with the next
+        st.sampled_from(["changes", "snapshot"]),  # how: the feed's batch, or a catch-up
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(open_=st.integers(0, 6), done=st.integers(0, 6), steps=STEPS)
+def test_the_open_todos_held_and_the_done_ones_counted_stay_as_stored(
+    open_: int, done: int, steps: list[tuple[str, int, str, str]]
+) -> None:
+    stored = {i: todo(i, 1, done=i > open_) for i in range(1, open_ + done + 1)}
+    table = TodoTable()
+    table.set_todos([t for t in stored.values() if not t.is_completed], done=done)
+    catching_up = reconcile.CatchUp()
+    pending: dict[int, int | None] = {}  # changed elsewhere, not delivered yet
+
+    def fetch(ids: set[int]) -> None:  # as the screen's fetch: the records and the count
+        if not ids:
+            return
+        records = [stored[i] for i in ids if i in stored]
+        count = sum(t.is_completed for t in stored.values())
+        table.upsert_many(reconcile.to_show(table.versions, records), done=count)
+
+    def deliver(how: str) -> None:
+        if how == "changes":
+            plan = reconcile.changed_elsewhere(table.versions, pending, all_held=False)
+            table.remove_many(plan.remove)
+        else:
+            versions = {i: t.version for i, t in stored.items() if not t.is_completed}
+            plan = catching_up.plan(table.versions, versions, taken_at=0.0)
+            table.remove_many(plan.remove)
+            table.set_done_count(sum(t.is_completed for t in stored.values()))
+        pending.clear()
+        fetch(plan.fetch)
+
+    for action, pick, when, how in steps:
+        ids = sorted(stored)
+        target = stored[ids[pick % len(ids)]] if ids else None
+        if action == "add":
+            new_id = max(stored, default=0) + 1
+            stored[new_id] = todo(new_id, 1, done=pick % 2 == 1)  # an import may add done ones
+            pending[new_id] = 1
+        elif target is None:
+            continue
+        elif action == "delete":
+            del stored[target.id]
+            pending[target.id] = None
+        elif action == "toggle here":
+            if table.get(target.id) is None:
+                continue  # only what the list shows can be toggled here
+            table.upsert(todos.completed_as(target, not target.is_completed))  # at once
+            stored[target.id] = todos.completed_as(target, not target.is_completed)
+            table.upsert_many(reconcile.to_show(table.versions, [stored[target.id]]))  # saved
+        else:
+            completed = {"complete": True, "reopen": False}.get(action, target.is_completed)
+            stored[target.id] = replace(target, is_completed=completed, version=target.version + 1)
+            pending[target.id] = target.version + 1
+        if when == "now":
+            deliver(how)
+    deliver("changes")
+    open_stored = {i: t.version for i, t in stored.items() if not t.is_completed}
+    assert dict(table.versions) == open_stored
+    assert table.counts == (len(open_stored), len(stored) - len(open_stored))
+    assert not table.holds_done
+
+
+def todo(todo_id: int, version: int, *, done: bool) -> TodoRecord:
+    return replace(rec(todo_id, done=done), version=version)

@@ -122,6 +122,21 @@ def test_an_empty_batch_does_nothing() -> None:
     assert reconcile.changed_elsewhere({1: 1}, {}) == Plan()
 
 
+def test_a_list_holding_only_the_open_todos_fetches_a_deleted_one_it_does_not_hold() -> None:
+    """It may have been a done one, counted and not held: the fetch brings the count."""
+    changes = {1: None, 2: None, 3: 4}
+    plan = reconcile.changed_elsewhere({1: 1, 3: 3}, changes, all_held=False)
+    assert plan == Plan(remove=[1], fetch={2, 3})
+    assert reconcile.changed_elsewhere({1: 1, 3: 3}, changes) == Plan(remove=[1], fetch={3})
+
+
+def test_a_snapshot_of_the_open_todos_drops_one_completed_since_and_fetches_one_reopened() -> None:
+    """The list holds the open todos, the snapshot has them: one done since is not in it,
+    one opened again is (the number of done ones comes with the snapshot)."""
+    shown = {1: 1, 2: 1}  # 2 completed elsewhere since; 3 (done) opened again
+    assert CatchUp().plan(shown, {1: 1, 3: 6}, taken_at=10.0) == Plan(remove=[2], fetch={3})
+
+
 # -- merging fetched records -------------------------------------------------------------
 
 

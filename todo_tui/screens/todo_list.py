@@ -64,7 +64,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         # A snapshot from the feed (and when it was taken) that arrived while the list was
         # loading; when (time.monotonic(), on the database thread) the last load began.
         self._early_snapshot: tuple[Snapshot, float] | None = None
-        self._loading = False
+        self._loading = 0  # loads on their way
         self._loaded_once = False
         self._loaded_at = 0.0
         self._catching_up = reconcile.CatchUp()  # minds this terminal's own adds
@@ -348,13 +348,13 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
 
         if self.feed is not None:
             self.feed.done_too = done_too
-        self._loading = True
+        self._loading += 1
         try:
             self._loaded_at, records, done = await self._call(load)
             table.set_todos(records, done=done)
         finally:
-            self._loading = False
-            if self.feed is not None:
+            self._loading -= 1
+            if self.feed is not None and not self._loading:
                 self.feed.done_too = table.holds_done  # as loaded, or as before a failure
         self._refresh_status()
         if not self._loaded_once:
@@ -363,7 +363,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         if (early := self._early_snapshot) is not None:
             self._early_snapshot = None
             self._catch_up(*early)
-        if views.shows_done(table.view) and not table.holds_done:
+        if views.shows_done(table.view) and not table.holds_done and not self._loading:
             self.action_reload()  # the view changed to one that shows them meanwhile
 
     def _saved(self, record: TodoRecord | None) -> None:
