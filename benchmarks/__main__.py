@@ -335,8 +335,19 @@ def summarize_session(name: str, session: dict[str, Any], results: dict[str, Any
 
 
 def measure_history(postgres: Any, home: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Per dialect: launches on the open view of the 100-todo list and of the long history,
-    interleaved, each in a fresh process with a config directory of its own."""
+    """Per dialect, the 100-todo list and the long history, each opened on the open view:
+    returning launches (a saved session) in a real pty, interleaved, from process start to
+    the list's header; then in a process of its own each, the Done view and its cursor."""
+    from todo_tui import sessions, tokens
+    from todo_tui.config import load_settings
+    from todo_tui.db import Database
+    from todo_tui.records import UserRecord
+
+    history_home = home / "history"
+    config = history_home / "config" / "todo-tui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[defaults]\nview = "open"\n')
+    env = child_env(history_home)
     results: dict[str, Any] = {}
     for dialect in ["sqlite"] + (["postgresql"] if postgres else []):
         lists = {}
@@ -347,23 +358,45 @@ def measure_history(postgres: Any, home: Path, args: argparse.Namespace) -> dict
             else:
                 url = postgres.new_database()
             migrate(url)
-            lists[size] = (url, seed_history(url, size, open_), open_)
-        samples: dict[int, list[dict[str, Any]]] = {size: [] for size in lists}
+            user_id = seed_history(url, size, open_)
+            database = Database(load_settings(database_url=url, environ={}))
+            try:
+                user = UserRecord(user_id, EMAIL)
+                started = database.run(lambda s, user=user: sessions.create(s, user=user))
+                os.environ["XDG_DATA_HOME"] = env["XDG_DATA_HOME"]  # the child's token file
+                tokens.save(database.settings.database, started.token)
+            finally:
+                del os.environ["XDG_DATA_HOME"]
+                database.dispose()
+            lists[size] = (url, user_id, open_)
+        launches: dict[int, list[float]] = {size: [] for size in lists}
+        for run in range(args.history_runs + 1):
+            for size, (url, _, open_) in lists.items():
+                marker = f"All open: {open_} shown, {size - open_} hidden"
+                launched = run_in_terminal(
+                    [sys.executable, "-m", "todo_tui"],
+                    [marker],
+                    env=dict(env, DATABASE_URL=url),
+                    cwd=history_home,
+                )
+                if run > 0:  # the first round warms the file cache and .pyc files
+                    launches[size].append(launched.at(marker) * 1000)
+        done_views = []
+        url, user_id, open_ = lists[HISTORY[0]]
         for run in range(args.history_runs):
-            for size, (url, user_id, open_) in lists.items():
-                config = {
-                    "scenario": "history",
-                    "url": url,
-                    "email": EMAIL,
-                    "user_id": user_id,
-                    "size": size,
-                    "open": open_,
-                    "steps": args.steps,
-                    "rounds": DEFAULT_ROUNDS,
-                    "config_dir": str(home / f"history-config-{dialect}-{size}-{run}"),
-                }
-                samples[size].append(run_child(config, home, None))
-        results[dialect] = samples
+            scenario = {
+                "scenario": "history",
+                "url": url,
+                "email": EMAIL,
+                "user_id": user_id,
+                "size": HISTORY[0],
+                "open": open_,
+                "steps": args.steps,
+                "rounds": DEFAULT_ROUNDS,
+                "config_dir": str(home / f"history-config-{dialect}-{run}"),
+            }
+            done_views.append(run_child(scenario, home, None))
+        results[dialect] = {"launch_ms": launches, "done_view": done_views}
     return results
 
 

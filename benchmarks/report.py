@@ -231,59 +231,61 @@ def render(results: dict[str, Any]) -> str:
     history = results.get("history")
     if history:
         rows = []
-        for dialect, samples in history.items():
-            (base_size, base), (size, runs) = samples.items()
-            base_ms = median([r["visible_ms"] for r in base])
-            visible_ms = median([r["visible_ms"] for r in runs])
-            ratio = visible_ms / base_ms
+        for dialect, measured in history.items():
+            (base_size, base), (size, launches) = measured["launch_ms"].items()
+            runs = measured["done_view"]
+            ratio = median(launches) / median(base)
             done_ms = median([r["done_view_ms"] for r in runs])
+            done_cpu = median([r["done_view_cpu_ms"] for r in runs])
             steps = [ms for r in runs for ms in r["step_ms"]]
             peak = max(r["peak_rss_mb"] for r in runs)
             first = runs[0]
             rows.append(
                 [
                     dialect,
-                    fmt(base_ms),
-                    fmt(visible_ms),
+                    fmt(median(base)),
+                    fmt(median(launches)),
                     f"{ratio:.2f}",
                     verdict(ratio <= GOALS["history_visible_ratio"]),
                     f"{first['held_at_launch']:,}/{first['counted_at_launch']:,}",
                     fmt(done_ms),
+                    fmt(done_cpu),
                     verdict(done_ms <= GOALS["done_view_ms"]),
                     f"{fmt(median(steps), 1)}/{fmt(p95(steps), 1)}/{fmt(max(steps), 1)}",
                     verdict(p95(steps) <= GOALS["cursor_step_ms"]),
                     fmt(peak),
                     verdict(peak <= GOALS["done_view_peak_rss_mb"]),
-                    fmt(max(r["launch_max_gap_ms"] for r in runs)),
                     fmt(max(r["done_view_max_gap_ms"] for r in runs)),
                 ]
             )
         out.append(
             table(
-                f"A long history: {size:,} todos, {size - first['open']:,} done, opened on the "
-                f"open view, beside {base_size:,} open todos (ms unless said; medians of "
-                f"{len(runs)} launches)",
+                f"A long history: {size:,} todos, {size - first['open']:,} done, on the open "
+                f"view, beside {base_size:,} open todos (ms unless said; medians of "
+                f"{len(runs)})",
                 [
                     "db",
-                    f"{base_size} list",
-                    "history list",
+                    f"{base_size} launch",
+                    "history launch",
                     "ratio",
                     "<=1.1",
                     "held/counted",
                     "Done view",
+                    "its CPU",
                     "<=1000",
                     "step med/p95/max",
                     "p95<=16",
                     "peak MB",
                     "<=300MB",
-                    "launch gap",
                     "switch gap",
                 ],
                 rows,
-                "list: from the log in to the painted list of open todos; held/counted: the rows "
-                "loaded at launch, the todos counted. Done view: key to the painted view (the "
-                "done todos loaded: one query). step: key to frame in the Done view. peak: the "
-                "process's max RSS. gap: the longest gap of the UI loop's heartbeat.",
+                "launch: a returning launch (saved session) in a real pty, from process start "
+                "to the list's header; held/counted: the rows loaded at launch, the todos "
+                "counted. Done view: key to the painted view (the done todos loaded: one "
+                "query); its CPU: the process's CPU time meanwhile, all threads. step: key "
+                "to frame there. peak: the process's max RSS. switch gap: the longest gap of "
+                "the UI loop's heartbeat during the switch.",
             )
         )
 
