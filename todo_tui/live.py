@@ -70,11 +70,11 @@ LISTENING = "todo_tui_listening"  # connection info key: the channel this connec
 Changes = dict[int, int | None]
 Snapshot = todos.Snapshot
 # The catch-up's query (as todos.list_versions): every todo's version, or the open ones
-# and then (NULL, the number of done ones).
+# and (NULL, the number of all).
 VERSIONS = "SELECT id, version FROM todo WHERE user_id = %(owner)s"
 OPEN_VERSIONS = (
     f"{VERSIONS} AND NOT is_completed UNION ALL "
-    "SELECT NULL, count(*) FROM todo WHERE user_id = %(owner)s AND is_completed"
+    "SELECT NULL, count(*) FROM todo WHERE user_id = %(owner)s"
 )
 # What a lost connection raises; anything else is a bug, logged with its traceback.
 EXPECTED_FAILURES = (psycopg2.Error, DatabaseFault, OSError)
