@@ -5,6 +5,7 @@ or added, here or elsewhere. On both databases."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -316,6 +317,7 @@ def test_the_open_todos_held_and_the_done_ones_counted_stay_as_stored(
     table.set_todos([t for t in stored.values() if not t.is_completed], done=done)
     catching_up = reconcile.CatchUp()
     pending: dict[int, int | None] = {}  # changed elsewhere, not delivered yet
+    ids_made = itertools.count(len(stored) + 1)
 
     def fetch(ids: set[int]) -> None:  # as the screen's fetch: the records and the count
         if not ids:
@@ -340,7 +342,7 @@ def test_the_open_todos_held_and_the_done_ones_counted_stay_as_stored(
         ids = sorted(stored)
         target = stored[ids[pick % len(ids)]] if ids else None
         if action == "add":
-            new_id = max(stored, default=0) + 1
+            new_id = next(ids_made)  # never one used before, as in the database
             stored[new_id] = todo(new_id, 1, done=pick % 2 == 1)  # an import may add done ones
             pending[new_id] = 1
         elif target is None:
