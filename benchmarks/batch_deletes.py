@@ -61,7 +61,7 @@ async def measure(url: str, home: Path) -> dict[str, float]:
         connection.execute(
             sa.insert(Todo), [{"title": f"todo {n}", "user_id": alice.id} for n in range(SIZE)]
         )
-    ids = sorted(database.run(lambda s: todos.list_versions(s, owner_id=alice.id)))
+    ids = sorted(database.run(lambda s: todos.list_versions(s, owner_id=alice.id)).versions)
     doomed = ids[:: SIZE // DELETES][:DELETES]
     app = make_app(settings, home)
     try:
