@@ -303,7 +303,7 @@ class TestTodoListScreen:
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
     def test_filter_done(self, snap_compare, seeded, config_dir):
-        run_before = steps(logged_in, press("f", "f"))
+        run_before = steps(logged_in, press("5"))
         assert snap_compare(app_for(seeded, config_dir), terminal_size=SIZE, run_before=run_before)
 
 

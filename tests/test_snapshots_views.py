@@ -42,11 +42,11 @@ class TestListStates:
 
     def test_done_view(self, snap_compare, seeded, config_dir, size):
         app = app_for(seeded, config_dir)
-        assert snap_compare(app, terminal_size=size, run_before=after("2"))
+        assert snap_compare(app, terminal_size=size, run_before=after("5"))
 
     def test_open_view_marked(self, snap_compare, seeded, config_dir, size):
         app = app_for(seeded, config_dir)
-        assert snap_compare(app, terminal_size=size, run_before=after("1", "x", "j", "x"))
+        assert snap_compare(app, terminal_size=size, run_before=after("3", "x", "j", "x"))
 
     def test_details(self, snap_compare, seeded, config_dir, size):
         # The todo with a two-line description: beside the list when wide, else a panel.
