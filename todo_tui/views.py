@@ -78,7 +78,7 @@ def _spec(view: View) -> ViewSpec:
     wanted = tag.lower()  # tags are one whatever their case (see todos.py)
     return ViewSpec(
         f"#{tag}",
-        lambda todo, _: not todo.is_completed and any(t.lower() == wanted for t in todo.tags),
+        lambda todo, _: not todo.is_completed and wanted in map(str.lower, todo.tags),
         f"No open todo has #{tag}",
     )
 

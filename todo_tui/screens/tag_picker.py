@@ -4,6 +4,7 @@ shown as written, never read as markup."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -33,7 +34,7 @@ class TagPicker(ModalScreen[str | None]):
             yield Input(placeholder="Type to filter the tags", id="tag-filter")
             yield OptionList(id="tag-options")
             yield Static(
-                "Enter shows the tag's view; escape keeps this one.",
+                "Enter shows its todos; escape keeps the view.",
                 classes="dialog-note",
                 markup=False,
             )
@@ -43,13 +44,15 @@ class TagPicker(ModalScreen[str | None]):
 
     def _show(self, typed: str) -> None:
         wanted = search.fold(typed.strip().lstrip("#"))
+        names = [f"#{sanitize(tag)}" for tag, _ in self.tags]
+        width = max(map(cell_len, names))  # the counts in one column
         options = self.query_one(OptionList)
         options.set_options(
             Option(
-                Text.assemble((f"#{sanitize(tag)}", "bold"), f"  {count} open"),
+                Text.assemble((name, "bold"), " " * (width - cell_len(name) + 2), f"{count} open"),
                 id=str(index),
             )
-            for index, (tag, count) in enumerate(self.tags)
+            for index, (name, (tag, count)) in enumerate(zip(names, self.tags, strict=True))
             if wanted in search.fold(tag)
         )
         if options.option_count:

@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
+from datetime import time as day_time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
@@ -92,6 +94,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         self.action_reload()
         self._start_feed()
         self._follow_session()
+        self._at_next_midnight()
 
     # -- preferences: remembered per account on this computer ------------------------------
 
@@ -491,6 +494,18 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         tag = views.tag_of(self.table.view)
         if tag is not None and tag.lower() not in {t.lower() for t in self.table.tag_names()}:
             self.table.view = self._default_view
+
+    def _at_next_midnight(self) -> None:
+        """Filter again just after midnight (the app's clock): a timer that fires early
+        filters for nothing and is set again."""
+        now = self.app.clock().astimezone()
+        midnight = datetime.combine(now.date() + timedelta(days=1), day_time(), now.tzinfo)
+        self.set_timer((midnight - now).total_seconds() + 0.5, self._new_day)
+
+    def _new_day(self) -> None:
+        self.table.refilter()
+        self._refresh_status()
+        self._at_next_midnight()
 
     def action_cycle_sort(self) -> None:
         table = self.table

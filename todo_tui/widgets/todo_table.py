@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from types import MappingProxyType
 from typing import ClassVar, Literal, get_args
@@ -351,6 +351,10 @@ class TodoTable(ScrollView, can_focus=True):
         if row is not None:
             self._move_cursor(row)
 
+    def refilter(self) -> None:
+        """Filter and sort again: after midnight, Today and Upcoming show other todos."""
+        self._rebuild()
+
     def _rebuild(self) -> None:
         """Re-filter and re-sort, keeping the cursor on its todo if still visible."""
         rows = list(self._entries.values())
@@ -431,18 +435,6 @@ class TodoTable(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         # Relative times drift; a cheap periodic repaint keeps them honest.
         self.set_interval(30, self.refresh)
-        self._at_next_midnight()
-
-    def _at_next_midnight(self) -> None:
-        """Re-filter just after midnight: what Today and Upcoming show changes with the day.
-        A timer that fires early re-filters for nothing and is set again."""
-        now = self._now().astimezone()
-        midnight = datetime.combine(now.date() + timedelta(days=1), time(), now.tzinfo)
-        self.set_timer((midnight - now).total_seconds() + 0.5, self._new_day)
-
-    def _new_day(self) -> None:
-        self._rebuild()
-        self._at_next_midnight()
 
     def on_resize(self, event: events.Resize) -> None:
         self._scroll_cursor_into_view()
