@@ -227,6 +227,20 @@ async def test_a_tag_view_is_remembered_until_its_tag_is_gone(database, tmp_path
     async with listing(database, tmp_path) as pilot:
         assert pilot.app.screen.table.view == views.DEFAULT_VIEW  # no crash, the usual view
         assert status(pilot).startswith("All: 6 shown")
+        await pilot.press("number_sign")
+        await settle(pilot)
+        await fill(pilot, "#tag-filter", "[b]")
+        await pilot.press("enter")
+        await settle(pilot)
+    for todo in database.run(lambda s: todos.list_todos(s, owner_id=owner_id)):
+        if todo.tags == ("[b]x[/b]",):
+            database.run(
+                lambda s, t=todo: todos.delete_todo(s, owner_id=owner_id, todo_id=t.id, version=1)
+            )
+    (tmp_path / "config.toml").write_text('[defaults]\nview = "upcoming"\n')
+    async with listing(database, tmp_path) as pilot:
+        assert pilot.app.screen.table.view == "upcoming"  # config.toml's default view
+        assert status(pilot).startswith("Upcoming: 1 shown, 4 hidden")
 
 
 async def test_today_moves_on_at_midnight(database, tmp_path):
