@@ -117,8 +117,9 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         # A remembered tag's view whose tag has gone since: this, once the list is loaded.
         self._default_view = defaults.get("view", views.DEFAULT_VIEW)
         self.table.view = chosen("view", views.known, views.DEFAULT_VIEW)
-        self.table.sort_by = chosen("sort", SORT_ORDER.__contains__, SORT_ORDER[0])  # type: ignore[assignment]
-        theme = chosen("theme", self.app.available_themes.__contains__, self.app.theme)
+        sort = chosen("sort", lambda value: value in SORT_ORDER, SORT_ORDER[0])
+        self.table.sort_by = sort  # type: ignore[assignment]
+        theme = chosen("theme", lambda value: value in self.app.available_themes, self.app.theme)
         if theme != self.app.theme:
             self.app.theme = theme
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -314,8 +315,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         owner_id = self.user.id
         records = await self._call(lambda s: todos.list_todos(s, owner_id=owner_id))
         self.table.set_todos(records)
-        if not self._loaded_once:
-            self._drop_gone_tag_view()
+        self._drop_gone_tag_view()
         self._refresh_status()
         if not self._loaded_once:
             self._offer_draft()  # once the list is known: an edit's todo, a landed save
@@ -490,7 +490,8 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         self.app.push_screen(TagPicker(tags), picked)
 
     def _drop_gone_tag_view(self) -> None:
-        """A remembered tag's view whose tag no todo has any more: the default view."""
+        """A tag's view whose tag no todo has any more (remembered from an earlier run, or
+        gone since the last load): the default view."""
         tag = views.tag_of(self.table.view)
         if tag is not None and tag.lower() not in {t.lower() for t in self.table.tag_names()}:
             self.table.view = self._default_view
