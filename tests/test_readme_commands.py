@@ -36,6 +36,7 @@ import shutil
 import string
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -241,6 +242,7 @@ class Home:
             monkeypatch.setenv(name, str(value))  # tokens.save writes where the commands read
         monkeypatch.delenv("DATABASE_URL", raising=False)
         self.neon_url: str | None = None
+        self.in_the_app: list[Callable[[dict[str, str]], None]] = []  # what each launch does
         (self.home / ".taskrc").parent.mkdir(parents=True, exist_ok=True)
         (self.home / ".taskrc").write_text(f"data.location={self.home / '.task'}\n")
 
@@ -312,6 +314,8 @@ class Home:
         finally:
             terminal.close()
         self.log_in(self.line_env(line))
+        if self.in_the_app:
+            self.in_the_app.pop(0)(self.line_env(line))
 
 
 def printed_as_of_today(shown: str) -> re.Pattern[str]:
@@ -352,7 +356,23 @@ def test_the_install_sections_app_launches_open_the_app(tmp_path, monkeypatch) -
 
 
 def test_the_tour_runs_from_sqlite_to_neon(tmp_path, monkeypatch, tls_databases) -> None:
+    """After the first launch, the tour's quick-add line is typed into `todo-tui add`, which
+    reads it as the form does (both quickadd.read_quick_add), and must read as it shows."""
+    tour = readme().split("## A 60-second tour", 1)[1]
+    typed, shown = re.search(r"```\n(.+?) +→ +(.+?)\n```", tour).groups()
+
+    def quick_add(env: dict[str, str]) -> None:
+        added = subprocess.run(
+            ["todo-tui", "add", *typed.split()],
+            env=env,
+            cwd=home.cwd,
+            capture_output=True,
+            text=True,
+        )
+        assert printed_as_of_today(f"Added 1: {shown}").fullmatch(added.stdout.strip()), added
+
     home = Home(tmp_path, monkeypatch)
+    home.in_the_app = [quick_add]
     home.neon_url = tls_databases.new_url()  # empty: the tour's `db upgrade` makes the tables
     run_blocks(home, section_blocks("A 60-second tour"))
     env = dict(home.env, DATABASE_URL=home.neon_url)
