@@ -9,7 +9,7 @@ the command, except `or: COMMAND` in it, one more command. Each command is:
   throwaway home until the log-in screen shows, then ctrl+q, exit status 0. Where the
   README then says to create the account in the app (`ctrl+n`, Stay logged in), the test
   makes it through the services the app calls (auth.register, sessions.create,
-  tokens.save); the app's own screens for it are the pilot tests' (tests/test_journey.py);
+  tokens.save); the app does the same in tests/test_journey.py and test_stay_logged_in.py;
 - else run here by bash, the lines of a block in order, in a throwaway home: HOME, its
   ~/.local/share, ~/.config and ~/.local/state as the XDG folders, the venv's `todo-tui`
   and `alembic` first on PATH, a copy of alembic.ini and migrations/ in the working
@@ -343,16 +343,12 @@ def run_blocks(home: Home, found: list[list[Command]]) -> None:
                 home.run(command)
 
 
-def fresh_home(tmp_path: Path, monkeypatch, name: str) -> Home:
-    return Home(tmp_path / name, monkeypatch)
-
-
 def test_the_install_sections_app_launches_open_the_app(tmp_path, monkeypatch) -> None:
     found = section_blocks("Install, run, test")
     launches = [c for block in found for c in block if is_app(c.line)]
     assert len(launches) >= 2
     for i, command in enumerate(launches):
-        fresh_home(tmp_path, monkeypatch, f"launch{i}").run(command)
+        Home(tmp_path / f"launch{i}", monkeypatch).run(command)
 
 
 def test_the_tour_runs_from_sqlite_to_neon(tmp_path, monkeypatch, tls_databases) -> None:
