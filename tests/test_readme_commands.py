@@ -23,8 +23,8 @@ the day the test runs); `exit status N` in a comment is the status expected, els
 The README's Neon URL (quoted, a host under neon.tech) is replaced by the URL of a fresh
 database on the TLS + SCRAM-only server of tests/servers.py, shaped like Neon's
 (`?sslmode=require&channel_binding=require`, a password that needs percent-encoding).
-Inline code in the prose that starts with `todo-tui`, `python -m`, `alembic` or `.venv/`
-must be part of a block's command.
+Inline code in the prose that starts like a command (`todo-tui`, `python -m`, `alembic`,
+`task`, …: COMMAND_WORDS) must be part of a block's command.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ NEON_URL = re.compile(r"'postgresql://[^']*\.neon\.tech/[^']*'")
 DAY = re.compile(
     r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
 )
+# Inline code that starts so is a command to type.
+COMMAND_WORDS = r"(todo-tui( |$)|python -m |alembic |\.venv/|task |sqlite3 |pipx |uv |bash )"
 APP = ("todo-tui", ".venv/bin/todo-tui", ".venv/bin/python -m todo_tui")
 # Programs a block may run here; anything else must be in .ci/run.
 RUN_HERE = {"todo-tui", "alembic", "printf", "task", "jq", "sqlite3", "cp", "chmod", "export"}
@@ -190,8 +192,7 @@ def test_the_commands_named_in_the_prose_are_in_the_blocks() -> None:
     missing = [
         span
         for span in sorted(named)
-        if re.match(r"(todo-tui( |$)|python -m |alembic |\.venv/)", span)
-        and not any(span in line for line in typed)
+        if re.match(COMMAND_WORDS, span) and not any(span in line for line in typed)
     ]
     assert not missing, (
         f"the README names {missing} as commands but no ```sh block has them: put each in a "
