@@ -372,6 +372,8 @@ def test_the_tour_runs_from_sqlite_to_neon(tmp_path, monkeypatch, tls_databases)
     home.in_the_app = [quick_add]
     home.neon_url = tls_databases.new_url()  # empty: the tour's `db upgrade` makes the tables
     run_blocks(home, section_blocks("A 60-second tour"))
+    made = home.home / ".local" / "share" / "todo-tui" / "todo.db"
+    assert made.stat().st_mode & 0o777 == 0o600, "the first launch made no private SQLite file"
     env = dict(home.env, DATABASE_URL=home.neon_url)
     shown = subprocess.run(
         ["todo-tui", "list", "--json"], env=env, cwd=tmp_path, capture_output=True, text=True
