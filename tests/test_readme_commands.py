@@ -38,7 +38,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -319,15 +319,18 @@ class Home:
             self.in_the_app.pop(0)(self.line_env(line))
 
 
-def printed_as_of_today(shown: str) -> re.Pattern[str]:
-    shift = date.today() - SHOWN_ON
+def printed_as_of_today(shown: str, today: date | None = None) -> re.Pattern[str]:
+    """What the README shows as printed on SHOWN_ON, as printed `today`: each `Wed 2 Dec`
+    moved by as many days, with its year when that is not today's (as todo-tui writes it)."""
+    today = today or date.today()
 
     def moved(match: re.Match[str]) -> str:
         day = datetime.strptime(
             f"{match.group(2)} {match.group(3)} {SHOWN_ON.year}", "%d %b %Y"
         ).date()
-        day += shift
-        return f"{day:%a} {day.day} {day:%b}"
+        day += today - SHOWN_ON
+        year = "" if day.year == today.year else f" {day.year}"
+        return f"{day:%a} {day.day} {day:%b}{year}"
 
     text = " ".join(DAY.sub(moved, shown).split())
     return re.compile(".*".join(re.escape(part) for part in text.split("…")))
@@ -407,9 +410,9 @@ def test_the_reference_commands_run(databases, tls_databases, tmp_path, monkeypa
 
 
 def test_tomorrow_in_the_readme_moves_with_the_day() -> None:
-    pattern = printed_as_of_today("Added 1: Pay rent · due Wed 2 Dec · high")
-    tomorrow = date.today() + timedelta(days=1)
-    assert pattern.fullmatch(
-        f"Added 1: Pay rent · due {tomorrow:%a} {tomorrow.day} {tomorrow:%b} · high"
-    )
-    assert not pattern.fullmatch("Added 1: Pay rent · due Wed 2 Dec · low")
+    shown = "Added 1: Pay rent · due Wed 2 Dec · high"
+    pattern = printed_as_of_today(shown, date(2027, 3, 9))
+    assert pattern.fullmatch("Added 1: Pay rent · due Wed 10 Mar · high")
+    assert not pattern.fullmatch("Added 1: Pay rent · due Wed 2 Dec · high")
+    new_year = printed_as_of_today(shown, date(2026, 12, 31))
+    assert new_year.fullmatch("Added 1: Pay rent · due Fri 1 Jan 2027 · high")
