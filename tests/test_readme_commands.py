@@ -43,6 +43,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_readme_keys import SHOWN_AS
 from tests.test_signals import Terminal
 from todo_tui import bindings, sessions, tokens
 from todo_tui.auth import register
@@ -67,9 +68,9 @@ COMMAND_WORDS = r"(todo-tui( |$)|python -m |alembic |\.venv/|task |sqlite3 |pipx
 APP = ("todo-tui", ".venv/bin/todo-tui", ".venv/bin/python -m todo_tui")
 # Programs a block may run here; anything else must be in .ci/run.
 RUN_HERE = {"todo-tui", "alembic", "printf", "task", "jq", "sqlite3", "cp", "chmod", "export"}
-# The sections whose blocks run on both databases; the rest name theirs.
+# Every other section's blocks run on both databases (test_the_reference_commands_run).
 SQLITE_ONLY = {"Troubleshooting"}
-RUN_ELSEWHERE = {"Install, run, test", "A 60-second tour", "Performance"}
+RUN_ELSEWHERE = {"Install, run, test", "A 60-second tour", "Performance"}  # tests of their own
 # The keys the tour names, and the binding each is (bindings.py).
 TOUR_KEYS = {
     "ctrl+n": "login.create_account",
@@ -80,7 +81,6 @@ TOUR_KEYS = {
     "u": "list.undo",
     "?": "list.help",
 }
-SHOWN_AS = {"question_mark": "?", "slash": "/"}
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,8 @@ def why_not_covered(command: Command) -> str | None:
 
 
 def test_every_command_of_the_readme_is_run_by_ci_or_here() -> None:
+    other_shells = re.findall(r"(?m)^\s*```(bash|shell|console|zsh)\s*$", readme())
+    assert not other_shells, "write the README's shell commands in ```sh blocks, which are run"
     commands = all_commands()
     assert len(commands) > 30, "the README's ```sh blocks were not found"
     problems = [why for why in map(why_not_covered, commands) if why]
