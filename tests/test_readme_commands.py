@@ -250,7 +250,9 @@ class Home:
         (self.home / ".taskrc").write_text(f"data.location={self.home / '.task'}\n")
 
     def settings(self, env: dict[str, str]):
-        return load_settings(environ={k: v for k, v in env.items() if k == "DATABASE_URL"})
+        """The settings the commands get here: DATABASE_URL, else the home's SQLite file."""
+        environ = {k: v for k, v in env.items() if k == "DATABASE_URL"}
+        return load_settings(environ=environ, cwd=self.cwd)
 
     def log_in(self, env: dict[str, str]) -> None:
         """What the app does on `ctrl+n` with Stay logged in ticked: an account, its session."""
