@@ -71,6 +71,8 @@ async def test_the_done_view_first_shown_is_one_round_trip_then_none(
         await pilot.press("home", "space")
         await settle(pilot)
         assert (table.holds_done, table.counts) == (False, (2, 1))
-        assert_sent(await one_action(pilot, wire, lambda: pilot.press("2")), "SELECT todo")
+        done_view = await one_action(pilot, wire, lambda: pilot.press("5"))
+        assert_sent(done_view, "SELECT todo")
         assert (table.holds_done, table.visible_count) == (True, 1)
-        assert_sent(await one_action(pilot, wire, lambda: pilot.press("1", "3", "2")))
+        # All open, All, Done again: held, nothing sent.
+        assert_sent(await one_action(pilot, wire, lambda: pilot.press("3", "6", "5")))

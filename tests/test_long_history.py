@@ -106,7 +106,7 @@ async def test_a_table_holding_the_open_todos_counts_the_done_ones() -> None:
         assert (table.holds_done, table.counts) == (False, (0, 3))
         table.view = "open"
         await pilot.pause()
-        assert "Nothing in All open" in hint(table)  # not "No todos yet"
+        assert hint(table).startswith("Nothing open")  # not "No todos yet"
         table.set_todos([rec(1), rec(2)], done=3)
         table.upsert(rec(2, done=True))  # completed: counted, no longer held
         assert (table.counts, [t.id for t in table.all_todos]) == ((1, 4), [1])
@@ -149,12 +149,12 @@ async def test_a_launch_on_the_open_view_loads_the_open_todos_and_counts_the_don
         assert table.counts == (1_000, 10_000)
         assert status(pilot).startswith("All open: 1000 shown, 10000 hidden")
         assert feed.done_too is False  # its catch-ups: the open todos' versions
-        await pilot.press("2")  # the Done view: the done todos loaded, then held
+        await pilot.press("5")  # the Done view: the done todos loaded, then held
         await eventually(pilot, lambda: table.holds_done, "the done todos loaded")
         assert (len(table.all_todos), table.visible_count) == (11_000, 10_000)
         assert status(pilot).startswith("Done: 10000 shown, 1000 hidden")
         assert feed.done_too is True
-        await pilot.press("1")  # back to All open: the done todos stay held
+        await pilot.press("3")  # back to All open: the done todos stay held
         await settle(pilot)
         assert (table.holds_done, len(table.all_todos), table.visible_count) == (
             True,
