@@ -139,7 +139,7 @@ def test_ninety_apps_work_on_a_server_with_100_slots(
                             app.shown.add(todo_id)
 
                 def on_snapshot(snapshot: live.Snapshot, taken_at: float, app: App = app) -> None:
-                    app.shown = set(snapshot)
+                    app.shown = set(snapshot.versions)
                     app.catch_ups += 1
                     app.caught_up.set()
 
