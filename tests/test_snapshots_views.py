@@ -1,5 +1,6 @@
-"""What the list's new states look like: the help, a view, the details pane and panel, and
-marked todos, at 100x30 and 60x20, with the fixed data and clock of test_snapshots.py.
+"""What the list's new states look like: the help, a view, the details pane and panel,
+marked todos, and the tags and due date dialogs, at 100x30 and 60x20, with the fixed data
+and clock of test_snapshots.py.
 `pytest --snapshot-update` rewrites the SVGs: look at every changed one before committing."""
 
 # ruff: noqa: F811 - the fixtures imported from test_snapshots are named again as arguments
@@ -7,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import eventually, settle
+from tests.pilot import eventually, fill, settle
 from tests.test_snapshots import (  # noqa: F401 - fixtures
     _snapshot_dir_to_ourselves,
     app_for,
     config_dir,
     logged_in,
+    no_blink,
     seeded,
 )
 
@@ -53,3 +55,27 @@ class TestListStates:
         keys = ("j",) if size[0] >= 100 else ("j", "i")
         app = app_for(seeded, config_dir)
         assert snap_compare(app, terminal_size=size, run_before=after(*keys))
+
+
+def in_dialog(*keys: str, field: str, text: str):
+    async def run_before(pilot) -> None:
+        await after(*keys)(pilot)
+        await fill(pilot, field, text)
+        no_blink(pilot)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestBulkDialogs:
+    def test_tags(self, snap_compare, seeded, config_dir, size):
+        # Two todos marked; one tag added, one removed.
+        app = app_for(seeded, config_dir)
+        run_before = in_dialog("x", "x", "t", field="#tag-edit", text="errands -home")
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_due(self, snap_compare, seeded, config_dir, size):
+        app = app_for(seeded, config_dir)
+        run_before = in_dialog("x", "x", "w", field="#due-words", text="next fri 9am")
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
