@@ -178,11 +178,11 @@ async def test_due_dates_set_then_cleared_on_marked_todos_and_undone(database, t
 async def test_the_due_dialog_reads_other_words_in_a_worker_never_on_the_ui_thread(
     database, tmp_path, monkeypatch
 ):
-    threads: list[threading.Thread] = []
+    threads: dict[str, threading.Thread] = {}  # words dateparser read -> on which thread
     read_with_parser = dates._read_with_parser
 
     def recorded(words: str, today: date):
-        threads.append(threading.current_thread())
+        threads[words] = threading.current_thread()
         return read_with_parser(words, today)
 
     monkeypatch.setattr(dates, "_read_with_parser", recorded)
@@ -193,12 +193,13 @@ async def test_the_due_dialog_reads_other_words_in_a_worker_never_on_the_ui_thre
             pilot, lambda: "is not a date todo-tui can read" in shown(pilot, "#due-preview"), "no"
         )
         assert shown(pilot, "#due-preview") == "'[red]soon[/]' is not a date todo-tui can read."
-        await fill(pilot, "#due-words", "5 days from now")
+        await fill(pilot, "#due-words", "a fortnight from now")
         await pilot.press("enter")  # at once: applied when the reading comes
         await eventually(pilot, lambda: screen_name(pilot) == "TodoListScreen", "applied")
         await settle(pilot)
-        assert dues_of(database, user) == {"a": (date(2026, 12, 9), None)}
-    assert threads and threading.main_thread() not in threads
+        assert dues_of(database, user) == {"a": (date(2026, 12, 18), None)}
+    assert set(threads) == {"[red]soon[/]", "a fortnight from now"}
+    assert threading.main_thread() not in threads.values()
 
 
 async def test_a_todo_changed_elsewhere_is_left_as_it_is_and_its_undo_asks(database, tmp_path):

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
 RECONCILE_TRIES = 30
+OVERRULED = " — not saved: the title's due: is"
 # What a save sent: the todo it edits (None: an insert), its version, the draft.
 Sent = tuple[TodoRecord | None, int, TodoDraft]
 
@@ -237,6 +238,7 @@ class TodoForm(ReadsDueWords, ReportsWorkFailures, ModalScreen[TodoRecord | None
     @on(Input.Changed, "#title")
     def _title_read(self) -> None:
         self._preview_title()
+        self._preview_due()  # the title's due: overrules the field
 
     @on(Input.Changed, "#due")
     def _due_changed(self) -> None:
@@ -253,7 +255,9 @@ class TodoForm(ReadsDueWords, ReportsWorkFailures, ModalScreen[TodoRecord | None
     def _preview_due(self) -> None:
         preview = self.query_one("#due-preview", Static)
         reading = self._read(self.query_one("#due", Input).value)
-        preview.update(self._say(reading))
+        quick = self._quick()
+        overruled = reading is not None and quick is not None and bool(quick.due_text)
+        preview.update(self._say(reading) + (OVERRULED if overruled else ""))
         preview.set_class(isinstance(reading, str), "-unreadable")
         preview.display = reading is not None
 
