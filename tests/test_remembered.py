@@ -43,7 +43,7 @@ async def run(database, config_dir, email, *keys, size=(100, 30)):
 async def test_view_sort_and_theme_are_remembered_per_account(database, tmp_path):
     ann, _ = two_accounts(database)
     add(database, ann, "Buy milk")
-    await run(database, tmp_path, "ann@example.com", "2", "s", "s")  # due, priority, newest
+    await run(database, tmp_path, "ann@example.com", "5", "s", "s")  # due, priority, newest
     app = make_app(database.settings, tmp_path)
     async with app.run_test() as pilot:  # ann again, changing her theme while logged in
         await logged_in_as(pilot, "ann@example.com")
@@ -63,7 +63,7 @@ async def test_view_sort_and_theme_are_remembered_per_account(database, tmp_path
 
 async def test_the_preferences_file_names_accounts_by_a_hash(database, tmp_path):
     two_accounts(database)
-    await run(database, tmp_path, "ann@example.com", "1")
+    await run(database, tmp_path, "ann@example.com", "3")
     text = (tmp_path / preferences.FILE_NAME).read_text()
     accounts = json.loads(text)["accounts"]
     assert list(accounts.values()) == [{"view": "open"}]

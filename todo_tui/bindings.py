@@ -31,6 +31,7 @@ GROUPS = {
     "startup": "Start",
     "schema": "Upgrade",
     "details": "Details panel",
+    "tag_picker": "Tag view",
     "help": "Help",
     "app": "Anywhere",
 }
@@ -120,6 +121,22 @@ LIST = [
     ),
     Binding(
         "1",
+        "view('today')",
+        "Today",
+        show=False,
+        id="list.view_today",
+        tooltip="View: open todos due today or overdue",
+    ),
+    Binding(
+        "2",
+        "view('upcoming')",
+        "Upcoming",
+        show=False,
+        id="list.view_upcoming",
+        tooltip="View: open todos due in the next 7 days, after today",
+    ),
+    Binding(
+        "3",
         "view('open')",
         "All open",
         show=False,
@@ -127,15 +144,37 @@ LIST = [
         tooltip="View: all open todos",
     ),
     Binding(
-        "2",
+        "4",
+        "view('nodate')",
+        "No date",
+        show=False,
+        id="list.view_nodate",
+        tooltip="View: open todos with no due date",
+    ),
+    Binding(
+        "5",
         "view('done')",
         "Done view",
         show=False,
         id="list.view_done",
         tooltip="View: done todos",
     ),
-    Binding("3", "view('all')", "All", show=False, id="list.view_all", tooltip="View: every todo"),
-    Binding("f", "next_view", "View", id="list.next_view", tooltip="Next view: open, done, all"),
+    Binding("6", "view('all')", "All", show=False, id="list.view_all", tooltip="View: every todo"),
+    Binding(
+        "number_sign",
+        "pick_tag",
+        "Tag view",
+        show=False,
+        id="list.view_tag",
+        tooltip="View: the open todos with a tag, picked from a list of yours",
+    ),
+    Binding(
+        "f",
+        "next_view",
+        "View",
+        id="list.next_view",
+        tooltip="Next view: today, upcoming, open, no date, done, all",
+    ),
     Binding(
         "s",
         "cycle_sort",
@@ -247,6 +286,11 @@ HELP = [
 ]
 
 DETAILS = [Binding("escape,i,q", "close", "Close", id="details.close", tooltip="Close the panel")]
+TAG_PICKER = [
+    Binding("down", "move(1)", "Down", show=False, id="tag_picker.down", tooltip="Next tag"),
+    Binding("up", "move(-1)", "Up", show=False, id="tag_picker.up", tooltip="Previous tag"),
+    Binding("escape", "close", "Close", id="tag_picker.close", tooltip="Keep the view"),
+]
 
 SESSIONS = [
     Binding(
@@ -281,6 +325,7 @@ BY_GROUP: dict[str, list[Binding]] = {
     "startup": STARTUP,
     "schema": SCHEMA,
     "details": DETAILS,
+    "tag_picker": TAG_PICKER,
     "help": HELP,
     "app": APP,
 }
