@@ -1,6 +1,6 @@
 """What the list's new states look like: the help, the views (Today, Upcoming, a tag's, the
-tag picker), the details pane and panel, and marked todos, at 100x30 and 60x20, with the
-fixed data and clock of test_snapshots.py.
+tag picker), the details pane and panel, marked todos, and the tags and due date dialogs,
+at 100x30 and 60x20, with the fixed data and clock of test_snapshots.py.
 `pytest --snapshot-update` rewrites the SVGs: look at every changed one before committing."""
 
 # ruff: noqa: F811 - the fixtures imported from test_snapshots are named again as arguments
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import eventually, settle
+from tests.pilot import eventually, fill, settle
 from tests.test_snapshots import (  # noqa: F401 - fixtures
     _snapshot_dir_to_ourselves,
     app_for,
@@ -79,3 +79,27 @@ class TestViews:
         app = app_for(dated, config_dir)
         keys = ("number_sign", *"mon", "enter")
         assert snap_compare(app, terminal_size=size, run_before=after(*keys))
+
+
+def in_dialog(*keys: str, field: str, text: str):
+    async def run_before(pilot) -> None:
+        await after(*keys)(pilot)
+        await fill(pilot, field, text)
+        no_blink(pilot)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestBulkDialogs:
+    def test_tags(self, snap_compare, seeded, config_dir, size):
+        # Two todos marked; one tag added, one removed.
+        app = app_for(seeded, config_dir)
+        run_before = in_dialog("x", "x", "t", field="#tag-edit", text="errands -home")
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_due(self, snap_compare, seeded, config_dir, size):
+        app = app_for(seeded, config_dir)
+        run_before = in_dialog("x", "x", "w", field="#due-words", text="next fri 9am")
+        assert snap_compare(app, terminal_size=size, run_before=run_before)

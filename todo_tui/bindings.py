@@ -24,6 +24,8 @@ GROUPS = {
     "register": "Create account",
     "sessions": "Sessions",
     "rename": "Rename device",
+    "tags": "Tag todos",
+    "due": "Due date of todos",
     "password": "Change password",
     "delete_account": "Delete account",
     "startup": "Start",
@@ -181,6 +183,22 @@ LIST = [
         tooltip="Sort by due date, priority, newest, oldest, title or updated",
     ),
     Binding(
+        "t",
+        "tag",
+        "Tag",
+        show=False,
+        id="list.tag",
+        tooltip="Add or remove tags of the selected (or marked) todos",
+    ),
+    Binding(
+        "w",
+        "redate",
+        "When",
+        show=False,
+        id="list.redate",
+        tooltip="Set or clear the due date of the selected (or marked) todos",
+    ),
+    Binding(
         "C",
         "clear_done",
         "Clear done",
@@ -282,6 +300,8 @@ SESSIONS = [
     Binding("r", "rename", "Rename", id="sessions.rename", tooltip="Rename the selected device"),
 ]
 RENAME = [Binding("escape", "cancel", "Cancel", id="rename.cancel", tooltip="Keep the old name")]
+TAGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel", tooltip="Change no tags")]
+DUE = [Binding("escape", "cancel", "Cancel", id="due.cancel", tooltip="Change no due date")]
 PASSWORD = [
     Binding("escape", "cancel", "Cancel", id="password.cancel", tooltip="Keep the password")
 ]
@@ -298,6 +318,8 @@ BY_GROUP: dict[str, list[Binding]] = {
     "register": REGISTER,
     "sessions": SESSIONS,
     "rename": RENAME,
+    "tags": TAGS,
+    "due": DUE,
     "password": PASSWORD,
     "delete_account": DELETE_ACCOUNT,
     "startup": STARTUP,
