@@ -1,6 +1,7 @@
 """Due dates, tags and quick add, measured: 10,000 todos with 3 tags each loaded (statements
-counted) and painted; the quick-add preview's work per key on the UI thread; dateparser's
-import and first reading (done in a worker by the app).
+counted) and painted, and each view switched to (filtered and painted); the quick-add
+preview's work per key on the UI thread; dateparser's import and first reading (done in a
+worker by the app).
 
     python -m benchmarks.tags_and_dates [POSTGRES_ADMIN_URL]
 """
@@ -95,9 +96,11 @@ def load(url: str, user_id: int) -> tuple[list, float, int]:
     return records, statistics.median(timings), len([s for s in statements if s != "BEGIN"])
 
 
-async def paint(records: list) -> float:
+async def paint(records: list) -> tuple[float, dict[str, float]]:
+    """Seconds to show `records`, and to switch to each view (the tag's last) from All."""
     from textual.app import App
 
+    from todo_tui import views
     from todo_tui.widgets.todo_table import TodoTable
 
     class One(App[None]):
@@ -110,7 +113,16 @@ async def paint(records: list) -> float:
         start = time.perf_counter()
         table.set_todos(records)
         await pilot.pause()
-        return time.perf_counter() - start
+        painted = time.perf_counter() - start
+        switches = {}
+        for view in [*(v for v in views.VIEWS if v != "all"), views.tag_view("tag7")]:
+            table.view = "all"
+            await pilot.pause()
+            start = time.perf_counter()
+            table.view = view
+            await pilot.pause()
+            switches[view] = time.perf_counter() - start
+        return painted, switches
 
 
 def preview_per_key() -> tuple[float, float]:
@@ -161,13 +173,16 @@ def main() -> None:
         for url in urls:
             user_id = seed(url)
             records, seconds, statements = load(url, user_id)
-            painted = asyncio.run(paint(records))
+            painted, switches = asyncio.run(paint(records))
             kind = url.split(":")[0]
             print(
                 f"{kind}: {len(records):,} todos x {TAGS_EACH} tags: load {seconds * 1000:.0f} ms "
                 f"in {statements} statement(s), paint {painted * 1000:.0f} ms, "
                 f"together {(seconds + painted) * 1000:.0f} ms (budget 500)"
             )
+            print("  view switch, filtered and painted (no round trip):")
+            for view, took in switches.items():
+                print(f"    {view:<10} {took * 1000:6.1f} ms")
     finally:
         if len(urls) > 1:
             with admin.connect() as connection:

@@ -151,6 +151,33 @@ def test_list_views_tags_search_and_json(run, database, logged_in) -> None:
     assert (code, json.loads(out)) == (1, [])
 
 
+def test_list_views_are_the_apps_at_the_edges_of_their_days(run, database, logged_in) -> None:
+    today = date.today()
+    day = {
+        n: add(database, logged_in, title=f"day {n}", due=(today + timedelta(days=n)).isoformat())
+        for n in (-1, 0, 1, 7, 8)
+    }
+    undated = add(database, logged_in, title="Undated", tags="home")
+    finished = add(database, logged_in, title="Finished", due=today.isoformat())
+    database.run(
+        lambda s: todos.set_completed(
+            s, owner_id=logged_in.id, todo_id=finished.id, version=1, completed=True
+        )
+    )
+
+    def ids(view: str, *args: str) -> list[int]:
+        code, out, err = run("list", "--json", "--view", view, *args)
+        assert err == "" and code in (0, 1)
+        return [item["id"] for item in json.loads(out)]
+
+    assert ids("today") == [day[-1].id, day[0].id]  # not the done one due today
+    assert ids("upcoming") == [day[1].id, day[7].id]  # day 8 is past the next 7 days
+    assert ids("nodate") == [undated.id]
+    assert ids("nodate", "--tag", "work") == []
+    code, _, err = run("list", "--view", "soon")
+    assert code == 2 and "nodate" in err  # the choices named
+
+
 def test_done_undone_and_rm_take_several_ids(run, database, logged_in) -> None:
     one = add(database, logged_in, title="One")
     two = add(database, logged_in, title="Two")

@@ -46,6 +46,9 @@ SUNDAY = date(2026, 12, 6)
         (FRIDAY, "in 3 days", Due(date(2026, 12, 7))),
         (FRIDAY, "in a week", Due(date(2026, 12, 11))),
         (FRIDAY, "in 2 weeks", Due(date(2026, 12, 18))),
+        (FRIDAY, "a week from today", Due(date(2026, 12, 11))),
+        (FRIDAY, "3 days from now", Due(date(2026, 12, 7))),
+        (FRIDAY, "2 months from today", Due(date(2027, 2, 4))),
         (date(2027, 1, 31), "in 1 month", Due(date(2027, 2, 28))),
         # A day and a month: the next such day from today on.
         (FRIDAY, "24 dec", Due(date(2026, 12, 24))),
@@ -85,7 +88,7 @@ def test_what_is_not_on_the_calendar_is_one_sentence(words: str) -> None:
     ("words", "due"),
     [
         ("day after tomorrow", Due(date(2026, 12, 6))),
-        ("5 days from now", Due(date(2026, 12, 9))),
+        ("a fortnight from now", Due(date(2026, 12, 18))),
         ("the 24th", Due(date(2026, 12, 24))),
         ("in 2 hours", Due(FRIDAY, time(2))),
     ],

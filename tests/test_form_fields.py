@@ -61,6 +61,23 @@ async def test_quick_add_is_read_aloud_then_stored_and_shown_that_way(database, 
     )
 
 
+async def test_a_due_in_the_title_says_it_overrules_the_due_field(database, tmp_path):
+    alice = register(database)
+    app = make_app(database.settings, tmp_path, clock=lambda: FRIDAY_NOON)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, EMAIL, PASSWORD)
+        await open_form(pilot)
+        await fill(pilot, "#due", "next fri")
+        assert shown(pilot, "#due-preview") == "→ Fri 11 Dec 2026"
+        await fill(pilot, "#title", "Call mum due:tomorrow")
+        assert shown(pilot, "#due-preview") == "→ Fri 11 Dec 2026 — not saved: the title's due: is"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [todo] = stored(database, alice)
+    assert (todo.title, todo.due_date) == ("Call mum", date(2026, 12, 5))
+
+
 async def test_the_due_field_says_the_date_it_reads_or_why_not(database, tmp_path):
     alice = register(database)
     app = make_app(database.settings, tmp_path, clock=lambda: FRIDAY_NOON)
@@ -74,9 +91,9 @@ async def test_the_due_field_says_the_date_it_reads_or_why_not(database, tmp_pat
         await fill(pilot, "#due", "31 feb")
         assert shown(pilot, "#due-preview") == "'31 feb' is not a date on the calendar."
         # Words only dateparser reads: read in a worker, then said.
-        await fill(pilot, "#due", "5 days from now")
+        await fill(pilot, "#due", "a fortnight from now")
         await eventually(
-            pilot, lambda: shown(pilot, "#due-preview") == "→ Wed 9 Dec 2026", "the reading"
+            pilot, lambda: shown(pilot, "#due-preview") == "→ Fri 18 Dec 2026", "the reading"
         )
         await fill(pilot, "#due", "the twelfth of never")
         await eventually(

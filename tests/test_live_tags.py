@@ -76,6 +76,7 @@ async def test_two_terminals_tagging_one_todo_differently_get_the_conflict_dialo
         mine = str(pilot.app.screen.query_one("#conflict-mine", Static).render())
         theirs = str(pilot.app.screen.query_one("#conflict-theirs", Static).render())
         assert "Tags: #home #urgent" in mine
+        assert mine.startswith("[not done] Pay rent") and theirs.startswith("[not done] Pay rent")
         assert "Tags: #bills #home" in theirs
         await pilot.press("k")  # keep mine
         await settle(pilot)

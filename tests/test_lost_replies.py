@@ -4,6 +4,7 @@ only; see tests/outage.py): each action is saved once, said so, and reconciled.
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -19,8 +20,10 @@ from tests.outage import (
     Notes,
     Server,
     logged_in,
+    outcome,
     severe,
     table_of,
+    thread,
     titles,
 )
 from tests.pilot import (
@@ -35,6 +38,9 @@ from tests.pilot import (
     settle,
     stored,
 )
+from todo_tui.commands.todo_commands import remove
+from todo_tui.db import Database
+from todo_tui.testing import wait_until
 from todo_tui.testing.wire import WireProxy
 
 
@@ -391,3 +397,34 @@ async def test_create_account_whose_outcome_is_unknown_says_so_and_enter_logs_in
         await settle(pilot)
         assert screen_name(pilot) == "TodoListScreen"
     assert users(server) == [(EMAIL,)]
+
+
+def test_cli_rm_whose_reply_was_lost_after_it_committed_is_deleted_not_a_conflict(
+    server: Server, capsys
+) -> None:
+    """`todo-tui rm`: the DELETE commits, its reply is lost; the retry finds the todo gone,
+    which is what was asked: "Deleted", exit status 0."""
+    alice = register(server.other)
+    milk = add(server.other, alice, "Buy milk")
+    host = sa.make_url(server.url)
+    with WireProxy(host.host, host.port) as wire:
+        database = Database(server.settings_for(wire.url(server.url)))
+        try:
+            checkouts: list = []
+            event.listen(
+                database.engine, "checkout", lambda dbapi, record, proxy: checkouts.append(dbapi)
+            )
+            database.run(lambda s: s.execute(sa.text("SELECT 1")))  # a warm connection
+            wire.delay = 1.0  # every reply spends a second on the way back
+            with thread() as pool:
+                args = argparse.Namespace(ids=[milk.id])
+                running = pool.submit(remove, database, alice.id, args)
+                wait_until(lambda: not stored(server.other, alice), "the DELETE committed")
+                wire.delay = 0.0
+                shut_down(checkouts[-1].fileno())  # before its reply arrived
+                assert outcome(running) == 0
+        finally:
+            database.dispose()
+        assert len([q for q in wire.queries if q.startswith("DELETE FROM todo")]) == 2
+    said = capsys.readouterr()
+    assert said.out == f"Deleted {milk.id}: Buy milk\n" and said.err == ""

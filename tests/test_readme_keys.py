@@ -10,7 +10,7 @@ from todo_tui import bindings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- keys: generated from todo_tui/bindings.py -->", "<!-- keys: end -->"
-SHOWN_AS = {"question_mark": "?", "slash": "/"}
+SHOWN_AS = {"question_mark": "?", "slash": "/", "number_sign": "#"}
 
 
 def keys_of(binding) -> str:

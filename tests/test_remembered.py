@@ -4,6 +4,7 @@ relaunch; and the details of the selected todo, beside the list or as a panel.""
 from __future__ import annotations
 
 import json
+import threading
 
 from tests.pilot import PASSWORD, add, eventually, log_in, make_app, settle
 from todo_tui import auth, preferences
@@ -42,7 +43,7 @@ async def run(database, config_dir, email, *keys, size=(100, 30)):
 async def test_view_sort_and_theme_are_remembered_per_account(database, tmp_path):
     ann, _ = two_accounts(database)
     add(database, ann, "Buy milk")
-    await run(database, tmp_path, "ann@example.com", "2", "s", "s")  # due, priority, newest
+    await run(database, tmp_path, "ann@example.com", "5", "s", "s")  # due, priority, newest
     app = make_app(database.settings, tmp_path)
     async with app.run_test() as pilot:  # ann again, changing her theme while logged in
         await logged_in_as(pilot, "ann@example.com")
@@ -62,7 +63,7 @@ async def test_view_sort_and_theme_are_remembered_per_account(database, tmp_path
 
 async def test_the_preferences_file_names_accounts_by_a_hash(database, tmp_path):
     two_accounts(database)
-    await run(database, tmp_path, "ann@example.com", "1")
+    await run(database, tmp_path, "ann@example.com", "3")
     text = (tmp_path / preferences.FILE_NAME).read_text()
     accounts = json.loads(text)["accounts"]
     assert list(accounts.values()) == [{"view": "open"}]
@@ -124,3 +125,27 @@ async def test_on_a_narrow_terminal_a_key_opens_the_details_as_a_panel(database,
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "TodoListScreen"
+
+
+def test_saves_from_two_threads_at_once_keep_what_each_saved(tmp_path) -> None:
+    """The log-in screen's remembered email and the list's view are saved from different
+    threads: neither may drop what the other wrote."""
+
+    def emails() -> None:
+        for n in range(150):
+            preferences.save(tmp_path, **{f"email-{n}": "ann@example.com"})
+
+    def views() -> None:
+        for n in range(150):
+            preferences.save_account(tmp_path, "account", **{f"view-{n}": "done"})
+
+    threads = [threading.Thread(target=emails), threading.Thread(target=views)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saved = preferences.load(tmp_path)
+    assert sorted(k for k in saved if k.startswith("email-")) == sorted(
+        f"email-{n}" for n in range(150)
+    )
+    assert len(preferences.load_account(tmp_path, "account")) == 150

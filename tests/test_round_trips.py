@@ -356,7 +356,7 @@ async def test_create_account_is_one_insert_then_the_list(
         assert_sent(
             await one_action(pilot, wire, register),
             "INSERT user",
-            "INSERT login_session",
+            "WITH login_session",  # the expired ones deleted, a new one inserted
             "SELECT todo",
         )
         assert screen_name(pilot) == "TodoListScreen"
@@ -376,7 +376,7 @@ async def test_log_in_is_one_select_one_session_and_loading_the_list_one_more(
         assert_sent(
             await one_action(pilot, wire, log_in_now),
             "SELECT user",
-            "INSERT login_session",
+            "WITH login_session",  # the expired ones deleted, a new one inserted
             "SELECT todo",
         )
         assert screen_name(pilot) == "TodoListScreen"

@@ -86,6 +86,23 @@ def test_an_expired_unknown_or_malformed_token_opens_nothing(database: Database)
         assert database.run(lambda s, t=token: sessions.resume(s, token=t)) is None, token
 
 
+def test_a_new_session_sweeps_away_the_users_expired_ones_only(database: Database) -> None:
+    user = register(database)
+    other = database.run(
+        lambda s: auth.register(s, email="bob@example.com", password=PASSWORD, rounds=4)
+    )
+    start(database, user, label="expired", now=FIXED_NOW)
+    start(database, user, label="standing", now=FIXED_NOW + timedelta(days=60))
+    start(database, other, label="bob's, expired", now=FIXED_NOW)
+    later = FIXED_NOW + sessions.LIFETIME + timedelta(days=1)
+    start(database, user, label="new", now=later)
+    assert [label for _, _, label in session_rows(database)] == [
+        "standing",
+        "bob's, expired",
+        "new",
+    ]
+
+
 def test_log_out_makes_a_copy_of_the_token_worthless(database: Database) -> None:
     user = register(database)
     started = start(database, user)

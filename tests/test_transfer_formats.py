@@ -239,6 +239,31 @@ def test_a_csv_cell_of_several_lines_is_one_description() -> None:
     assert following.where == "line 4"
 
 
+def test_csv_cells_a_spreadsheet_would_run_are_text_and_come_back_as_they_were() -> None:
+    now = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    titles = ['=HYPERLINK("http://x")', "+1", "-2 days", "@SUM(A1)", "'quoted", "''", "ok"]
+    todos = [
+        TodoRecord(
+            id=n,
+            title=t,
+            description="=1+1",
+            is_completed=False,
+            created_at=now,
+            updated_at=now,
+            tags=("-x",) if n == 1 else (),
+        )
+        for n, t in enumerate(titles, 1)
+    ]
+    text = export_text(todos, "csv")
+    rows = text.split("\r\n")[1:-1]
+    assert [row.split(",", 2)[1] for row in rows[:2]] == ['"\'=HYPERLINK(""http://x"")"', "'+1"]
+    assert all(",'=1+1," in row for row in rows)
+    items = read_import(text.encode(), "csv", zone=UTC).items
+    assert [item.title for item in items] == titles
+    assert {item.description for item in items} == {"=1+1"}
+    assert items[0].tags == ("-x",)
+
+
 def test_ical_export_folds_long_lines_and_escapes_text() -> None:
     from icalendar import Calendar
 

@@ -24,11 +24,14 @@ GROUPS = {
     "register": "Create account",
     "sessions": "Sessions",
     "rename": "Rename device",
+    "tags": "Tag todos",
+    "due": "Due date of todos",
     "password": "Change password",
     "delete_account": "Delete account",
     "startup": "Start",
     "schema": "Upgrade",
     "details": "Details panel",
+    "tag_picker": "Tag view",
     "help": "Help",
     "app": "Anywhere",
 }
@@ -118,6 +121,22 @@ LIST = [
     ),
     Binding(
         "1",
+        "view('today')",
+        "Today",
+        show=False,
+        id="list.view_today",
+        tooltip="View: open todos due today or overdue",
+    ),
+    Binding(
+        "2",
+        "view('upcoming')",
+        "Upcoming",
+        show=False,
+        id="list.view_upcoming",
+        tooltip="View: open todos due in the next 7 days, after today",
+    ),
+    Binding(
+        "3",
         "view('open')",
         "All open",
         show=False,
@@ -125,21 +144,59 @@ LIST = [
         tooltip="View: all open todos",
     ),
     Binding(
-        "2",
+        "4",
+        "view('nodate')",
+        "No date",
+        show=False,
+        id="list.view_nodate",
+        tooltip="View: open todos with no due date",
+    ),
+    Binding(
+        "5",
         "view('done')",
         "Done view",
         show=False,
         id="list.view_done",
         tooltip="View: done todos",
     ),
-    Binding("3", "view('all')", "All", show=False, id="list.view_all", tooltip="View: every todo"),
-    Binding("f", "next_view", "View", id="list.next_view", tooltip="Next view: open, done, all"),
+    Binding("6", "view('all')", "All", show=False, id="list.view_all", tooltip="View: every todo"),
+    Binding(
+        "number_sign",
+        "pick_tag",
+        "Tag view",
+        show=False,
+        id="list.view_tag",
+        tooltip="View: the open todos with a tag, picked from a list of yours",
+    ),
+    Binding(
+        "f",
+        "next_view",
+        "View",
+        id="list.next_view",
+        tooltip="Next view: today, upcoming, open, no date, done, all",
+    ),
     Binding(
         "s",
         "cycle_sort",
         "Sort",
         id="list.sort",
         tooltip="Sort by due date, priority, newest, oldest, title or updated",
+    ),
+    Binding(
+        "t",
+        "tag",
+        "Tag",
+        show=False,
+        id="list.tag",
+        tooltip="Add or remove tags of the selected (or marked) todos",
+    ),
+    Binding(
+        "w",
+        "redate",
+        "When",
+        show=False,
+        id="list.redate",
+        tooltip="Set or clear the due date of the selected (or marked) todos",
     ),
     Binding(
         "C",
@@ -229,6 +286,11 @@ HELP = [
 ]
 
 DETAILS = [Binding("escape,i,q", "close", "Close", id="details.close", tooltip="Close the panel")]
+TAG_PICKER = [
+    Binding("down", "move(1)", "Down", show=False, id="tag_picker.down", tooltip="Next tag"),
+    Binding("up", "move(-1)", "Up", show=False, id="tag_picker.up", tooltip="Previous tag"),
+    Binding("escape", "close", "Close", id="tag_picker.close", tooltip="Keep the view"),
+]
 
 SESSIONS = [
     Binding(
@@ -238,6 +300,8 @@ SESSIONS = [
     Binding("r", "rename", "Rename", id="sessions.rename", tooltip="Rename the selected device"),
 ]
 RENAME = [Binding("escape", "cancel", "Cancel", id="rename.cancel", tooltip="Keep the old name")]
+TAGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel", tooltip="Change no tags")]
+DUE = [Binding("escape", "cancel", "Cancel", id="due.cancel", tooltip="Change no due date")]
 PASSWORD = [
     Binding("escape", "cancel", "Cancel", id="password.cancel", tooltip="Keep the password")
 ]
@@ -254,11 +318,14 @@ BY_GROUP: dict[str, list[Binding]] = {
     "register": REGISTER,
     "sessions": SESSIONS,
     "rename": RENAME,
+    "tags": TAGS,
+    "due": DUE,
     "password": PASSWORD,
     "delete_account": DELETE_ACCOUNT,
     "startup": STARTUP,
     "schema": SCHEMA,
     "details": DETAILS,
+    "tag_picker": TAG_PICKER,
     "help": HELP,
     "app": APP,
 }

@@ -48,7 +48,11 @@ UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _TIME = re.compile(
     r"(?:^|\s)(?P<at>at\s+)?(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm)?$"
 )
-_IN = re.compile(r"^in\s+(?P<n>\d{1,4}|a|an|one)\s+(?P<unit>days?|weeks?|months?)$")
+# "in 3 days", "a week from today", "2 weeks from now" (dateparser reads "from today" as ago)
+_IN = re.compile(
+    r"^(?:in\s+(?P<n>\d{1,4}|a|an|one)\s+(?P<unit>days?|weeks?|months?)"
+    r"|(?P<n2>\d{1,4}|a|an|one)\s+(?P<unit2>days?|weeks?|months?)\s+from\s+(?:today|now))$"
+)
 _ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DAY_MONTH = re.compile(
     r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]+)(?:\s+(?P<y>\d{4}))?$"
@@ -145,10 +149,11 @@ def _date_words(words: str, today: date) -> date | None:
     if words == "next month":
         return _add_months(today.replace(day=1), 1)
     if match := _IN.match(words):
-        n = 1 if match["n"] in ("a", "an", "one") else int(match["n"])
-        if match["unit"].startswith("month"):
+        count, unit = match["n"] or match["n2"], match["unit"] or match["unit2"]
+        n = 1 if count in ("a", "an", "one") else int(count)
+        if unit.startswith("month"):
             return _add_months(today, n)
-        return today + timedelta(days=n * UNIT_DAYS[match["unit"]])
+        return today + timedelta(days=n * UNIT_DAYS[unit])
     if match := _ISO.match(words):
         return date(int(match["y"]), int(match["m"]), int(match["d"]))
     for pattern in (_DAY_MONTH, _MONTH_DAY):

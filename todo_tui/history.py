@@ -30,7 +30,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    what: str  # "add", "edit", "done", "delete", "clear done": said when undone / redone
+    what: str  # "add", "edit", "done", "delete", "tags"…: said when undone / redone
     changes: tuple[Change, ...]
 
 

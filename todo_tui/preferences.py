@@ -11,12 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from pathlib import Path
 
 from todo_tui.files import write_private
 
 log = logging.getLogger(__name__)
 FILE_NAME = "preferences.json"
+# Each save reads, merges and replaces the file: one at a time, or two threads (the log-in
+# screen's remembered email, the list's view) could each drop what the other saved.
+_saving = threading.Lock()
 
 
 def _read(config_dir: Path) -> dict:
@@ -48,7 +52,8 @@ def load(config_dir: Path) -> dict[str, str]:
 
 def save(config_dir: Path, **values: str) -> None:
     """Merge `values` into the file."""
-    _write(config_dir, _read(config_dir) | values)
+    with _saving:
+        _write(config_dir, _read(config_dir) | values)
 
 
 def account_key(database_masked: str, user_id: int) -> str:
@@ -62,7 +67,8 @@ def load_account(config_dir: Path, account: str) -> dict[str, str]:
 
 
 def save_account(config_dir: Path, account: str, **values: str) -> None:
-    data = _read(config_dir)
-    accounts = data.get("accounts") if isinstance(data.get("accounts"), dict) else {}
-    accounts[account] = load_account(config_dir, account) | values
-    _write(config_dir, data | {"accounts": accounts})
+    with _saving:
+        data = _read(config_dir)
+        accounts = data.get("accounts") if isinstance(data.get("accounts"), dict) else {}
+        accounts[account] = _strings(accounts.get(account)) | values
+        _write(config_dir, data | {"accounts": accounts})

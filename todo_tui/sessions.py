@@ -89,9 +89,14 @@ def _now(now: datetime | None) -> datetime:
 def create(
     session: Session, *, user: UserRecord, label: str | None = None, now: datetime | None = None
 ) -> StartedSession:
-    """A new session for `user` (one INSERT), after their password was checked."""
+    """A new session for `user`, after their password was checked: one INSERT, which also
+    deletes the user's expired sessions (on PostgreSQL in the same statement, a CTE; on
+    SQLite, where a CTE cannot delete, in the statement before it)."""
     now = _now(now)
     token = new_token()
+    expired = sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.expires_at <= now
+    )
     statement = (
         sa.insert(LoginSession)
         .values(
@@ -104,6 +109,10 @@ def create(
         )
         .returning(LoginSession.id)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.add_cte(expired.cte("expired"))
+    else:
+        session.exec(expired)
     session_id = session.exec(statement).scalar_one()
     session.commit()
     return StartedSession(session_id, user, token)

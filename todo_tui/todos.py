@@ -190,87 +190,114 @@ def _write(
         session.commit()
         return None
     (todo_id,) = written
-    session.exec(sa.delete(TodoTag).where(TodoTag.todo_id == todo_id))
-    if tags:
-        # Matched here, not by SQLite's lower(), which folds only ASCII letters.
-        def owned() -> dict[str, int]:
-            statement = sa.select(Tag.name, Tag.id).where(Tag.user_id == owner_id)
-            return {name.lower(): tag_id for name, tag_id in session.exec(statement)}
-
-        known = owned()
-        if missing := [name for name in tags if name.lower() not in known]:
-            rows = [{"user_id": owner_id, "name": name} for name in missing]
-            session.exec(sqlite.insert(Tag).values(rows).on_conflict_do_nothing())
-            known = owned()
-        links = [{"todo_id": todo_id, "tag_id": known[name.lower()]} for name in tags]
-        session.exec(sa.insert(TodoTag).values(links))
+    set_tags_sqlite(session, owner_id=owner_id, tags={todo_id: tags})
     record = get_todo(session, owner_id=owner_id, todo_id=todo_id)
     session.commit()
     return record
 
 
-def _with_tags_postgres(statement, *, owner_id: int, tags: tuple[str, ...]):
-    """One statement: the todo's write, the owner's new tags, the todo's links replaced,
-    and the todo as it is then with its tags. Its parts share one snapshot, so the links
-    kept are told apart from the ones removed by what the statement itself knows."""
+def set_tags_sqlite(session: Session, *, owner_id: int, tags: dict[int, tuple[str, ...]]) -> None:
+    """Make `tags[todo_id]` the tags of each todo (adding the owner's new ones), without
+    committing: SQLite's part of a write with tags."""
+    session.exec(sa.delete(TodoTag).where(TodoTag.todo_id.in_(list(tags))))
+    names = {name.lower(): name for names in tags.values() for name in names}
+    if not names:
+        return
+
+    # Matched here, not by SQLite's lower(), which folds only ASCII letters.
+    def owned() -> dict[str, int]:
+        statement = sa.select(Tag.name, Tag.id).where(Tag.user_id == owner_id)
+        return {name.lower(): tag_id for name, tag_id in session.exec(statement)}
+
+    known = owned()
+    if missing := [name for key, name in names.items() if key not in known]:
+        rows = [{"user_id": owner_id, "name": name} for name in missing]
+        session.exec(sqlite.insert(Tag).values(rows).on_conflict_do_nothing())
+        known = owned()
+    links = [
+        {"todo_id": todo_id, "tag_id": known[name.lower()]}
+        for todo_id, names_of_todo in tags.items()
+        for name in names_of_todo
+    ]
+    session.exec(sa.insert(TodoTag).values(links))
+
+
+def _with_tags_postgres(
+    statement, *, owner_id: int, tags: tuple[str, ...] | dict[int, tuple[str, ...]]
+):
+    """One statement: the write, the owner's new tags, the links of the todos written
+    replaced, and those todos as they are then with their tags. `tags`: the tags of the one
+    row written, or by id those of each row written (a row left out of it keeps none). Its
+    parts share one snapshot, so the links kept are told apart from the ones removed by what
+    the statement itself knows."""
     changed = statement.returning(*(getattr(Todo, name) for name in TODO_FIELDS)).cte("changed")
-    parts = []
-    if tags:
-        wanted = (
-            sa.values(sa.column("name", sa.String), name="wanted")
-            .data([(name,) for name in tags])
-            .cte("wanted")
-        )
-        added = (
-            postgresql.insert(Tag)
-            .from_select(
-                ["user_id", "name"],
-                sa.select(sa.literal(owner_id), wanted.c.name).where(
-                    sa.exists(sa.select(changed.c.id))
-                ),
-            )
-            .on_conflict_do_nothing()
-            .returning(Tag.id, Tag.name)
-            .cte("added")
-        )
-        known = sa.select(Tag.id, Tag.name).where(
-            Tag.user_id == owner_id,
-            sa.func.lower(Tag.name).in_(sa.select(sa.func.lower(wanted.c.name))),
-        )
-        chosen = sa.union_all(sa.select(added.c.id, added.c.name), known).cte("chosen")
-        unlinked = (
-            sa.delete(TodoTag)
-            .where(
-                TodoTag.todo_id.in_(sa.select(changed.c.id)),
-                TodoTag.tag_id.not_in(sa.select(chosen.c.id)),
-            )
-            .returning(TodoTag.tag_id)
-            .cte("unlinked")
-        )
-        linked = (
-            postgresql.insert(TodoTag)
-            .from_select(
-                ["todo_id", "tag_id"],
-                sa.select(changed.c.id, chosen.c.id).select_from(changed.join(chosen, sa.true())),
-            )
-            .on_conflict_do_nothing()
-            .returning(TodoTag.tag_id)
-            .cte("linked")
-        )
-        parts = [unlinked, linked]
-        names = sa.select(sa.func.aggregate_strings(chosen.c.name, TAG_SEPARATOR))
+    if isinstance(tags, dict):
+        rows = [(todo_id, name) for todo_id, names in tags.items() for name in names]
     else:
+        rows = [(None, name) for name in tags]
+    if not rows:
         unlinked = (
             sa.delete(TodoTag)
             .where(TodoTag.todo_id.in_(sa.select(changed.c.id)))
             .returning(TodoTag.tag_id)
             .cte("unlinked")
         )
-        parts = [unlinked]
-        names = sa.select(sa.null())
+        return sa.select(
+            *(changed.c[name] for name in TODO_FIELDS), sa.null().label("tags")
+        ).add_cte(unlinked)
+    named = sa.values(
+        sa.column("todo_id", sa.Integer), sa.column("name", sa.String), name="named"
+    ).data(rows)
+    # Each tag of each row written (the id of the one row written, when no id was given).
+    of_row = changed.c.id == named.c.todo_id if isinstance(tags, dict) else sa.true()
+    wanted = (
+        sa.select(changed.c.id.label("todo_id"), named.c.name)
+        .select_from(changed.join(named, of_row))
+        .cte("wanted")
+    )
+    added = (
+        postgresql.insert(Tag)
+        .from_select(["user_id", "name"], sa.select(sa.literal(owner_id), wanted.c.name))
+        .on_conflict_do_nothing()
+        .returning(Tag.id, Tag.name)
+        .cte("added")
+    )
+    known = sa.select(Tag.id, Tag.name).where(
+        Tag.user_id == owner_id,
+        sa.func.lower(Tag.name).in_(sa.select(sa.func.lower(wanted.c.name))),
+    )
+    chosen = sa.union_all(sa.select(added.c.id, added.c.name), known).cte("chosen")
+    pairs = (
+        sa.select(wanted.c.todo_id, chosen.c.id.label("tag_id"), chosen.c.name)
+        .select_from(
+            wanted.join(chosen, sa.func.lower(chosen.c.name) == sa.func.lower(wanted.c.name))
+        )
+        .cte("pairs")
+    )
+    unlinked = (
+        sa.delete(TodoTag)
+        .where(
+            TodoTag.todo_id.in_(sa.select(changed.c.id)),
+            sa.tuple_(TodoTag.todo_id, TodoTag.tag_id).not_in(
+                sa.select(pairs.c.todo_id, pairs.c.tag_id)
+            ),
+        )
+        .returning(TodoTag.tag_id)
+        .cte("unlinked")
+    )
+    linked = (
+        postgresql.insert(TodoTag)
+        .from_select(["todo_id", "tag_id"], sa.select(pairs.c.todo_id, pairs.c.tag_id))
+        .on_conflict_do_nothing()
+        .returning(TodoTag.tag_id)
+        .cte("linked")
+    )
+    names = sa.select(sa.func.aggregate_strings(pairs.c.name, TAG_SEPARATOR)).where(
+        pairs.c.todo_id == changed.c.id
+    )
     return sa.select(
         *(changed.c[name] for name in TODO_FIELDS), names.scalar_subquery().label("tags")
-    ).add_cte(*parts)
+    ).add_cte(unlinked, linked)
 
 
 def add_todo(

@@ -5,7 +5,7 @@
     "list.down" = "down,j,ctrl+n"
 
     [defaults]          # used until the list remembers your own choice (preferences.py)
-    view = "open"       # open, done or all
+    view = "open"       # today, upcoming, open, nodate, done or all
     sort = "newest"     # newest, oldest, title or updated
     theme = "nord"      # any theme in the palette's list
 

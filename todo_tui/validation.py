@@ -4,6 +4,7 @@ is imported on first use), so screens can show inline messages as the user types
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 from todo_tui.faults import InvalidInput
 
@@ -125,6 +126,35 @@ def clean_tags(names) -> tuple[str, ...]:
     if len(kept) > TAGS_MAX:
         raise InvalidInput("tags", f"A todo can have at most {TAGS_MAX} tags.")
     return tuple(sorted(kept.values(), key=tag_key))
+
+
+@dataclass(frozen=True, slots=True)
+class TagEdit:
+    """Tags to add to todos and tags to take off them, typed in one field: `work -home`
+    adds work and removes home (each with or without its '#')."""
+
+    add: tuple[str, ...]
+    remove: tuple[str, ...]
+
+    @classmethod
+    def read(cls, text: str) -> TagEdit:
+        """InvalidInput when a name cannot be a tag, or nothing is asked."""
+        words = text.replace(",", " ").split()
+        edit = cls(
+            clean_tags(word for word in words if not word.startswith("-")),
+            clean_tags(word[1:] for word in words if word.startswith("-")),
+        )
+        if not edit.add and not edit.remove:
+            raise InvalidInput("tags", "Type a tag to add, or -tag to remove one.")
+        if both := {tag_key(n) for n in edit.add} & {tag_key(n) for n in edit.remove}:
+            name = next(n for n in edit.add if tag_key(n) in both)
+            raise InvalidInput("tags", f"The tag {name!r} cannot be both added and removed.")
+        return edit
+
+    def applied_to(self, tags: tuple[str, ...]) -> tuple[str, ...]:
+        """`tags` with this edit made, as stored; InvalidInput beyond TAGS_MAX."""
+        gone = {tag_key(name) for name in self.remove}
+        return clean_tags(name for name in (*tags, *self.add) if tag_key(name) not in gone)
 
 
 def normalize_email(raw: str) -> str:

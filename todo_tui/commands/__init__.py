@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 
 from todo_tui.commands.status import EXIT_STATUSES
+from todo_tui.views import VIEWS
 
 TODO_COMMANDS = ("add", "list", "done", "undone", "edit", "rm")
 ACCOUNT_COMMANDS = ("login", "logout", "whoami")
 COMMANDS = TODO_COMMANDS + ACCOUNT_COMMANDS
-VIEWS = ("today", "upcoming", "open", "done", "all")
 PRIORITY_CHOICES = ("high", "medium", "low", "none")
 
 
@@ -42,10 +42,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     listed.add_argument(
         "--view",
-        choices=VIEWS,
+        choices=list(VIEWS),
         default="open",
-        help="today: open and due today or overdue; upcoming: open and due after today; "
-        "open (the default); done; all",
+        help="today: open and due today or overdue; upcoming: open and due in the next 7 "
+        "days, after today; open (the default); nodate: open with no due date; done; all",
     )
     listed.add_argument(
         "--tag", action="append", default=[], metavar="TAG", help="only todos with TAG (repeatable)"

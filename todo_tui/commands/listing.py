@@ -1,5 +1,5 @@
-"""`todo-tui list`: which todos a view shows, in the app's default order, as an aligned
-table (colour only on a terminal; user text made safe for it)."""
+"""`todo-tui list`: which todos a view shows (the app's views, views.py), in the app's
+default order, as an aligned table (colour only on a terminal; user text made safe for it)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,13 @@ from datetime import date
 
 from rich.cells import cell_len
 
+from todo_tui import views
 from todo_tui.dates import relative
 from todo_tui.display import PRIORITY_MARKS, due_order, haystack, sanitize
 from todo_tui.records import PRIORITY_NAMES, TodoRecord
 
 BOLD, DIM, RED, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
 HEADINGS = ("ID", "DUE", "PRI", "TITLE", "TAGS")
-
-
-def in_view(todo: TodoRecord, view: str, today: date) -> bool:
-    if view == "all":
-        return True
-    if view == "done":
-        return todo.is_completed
-    if todo.is_completed:
-        return False
-    if view == "today":
-        return todo.due_date is not None and todo.due_date <= today
-    if view == "upcoming":
-        return todo.due_date is not None and todo.due_date > today
-    return True  # open
 
 
 def select(
@@ -39,12 +26,13 @@ def select(
     today: date,
 ) -> list[TodoRecord]:
     """The todos the view shows, having every tag of `tags` and holding `search`."""
+    shows = views.shows(view)
     wanted = {tag.lstrip("#").casefold() for tag in tags}
     query = (search or "").strip().casefold()
     shown = [
         todo
         for todo in todos
-        if in_view(todo, view, today)
+        if shows(todo, today)
         and wanted <= {tag.casefold() for tag in todo.tags}
         and query in haystack(todo)
     ]

@@ -191,11 +191,15 @@ def remove(database: Database, owner_id: int, args: argparse.Namespace) -> int:
     for todo in found:
 
         def change(todo=todo) -> TodoRecord:
-            return database.run(
-                lambda s: todos.delete_todo(
-                    s, owner_id=owner_id, todo_id=todo.id, version=todo.version
-                )
-            )
+            def delete(session) -> TodoRecord:
+                try:
+                    return todos.delete_todo(
+                        session, owner_id=owner_id, todo_id=todo.id, version=todo.version
+                    )
+                except todos.TodoNotFound:
+                    return todo  # gone: deleted meanwhile, or by the attempt whose reply was lost
+
+            return database.run(delete, retry=True)
 
         if _written(change, todo) is None:
             conflicts += 1

@@ -35,7 +35,8 @@ class ConflictDialog(ModalScreen[str | None]):
     def __init__(self, mine: TodoDraft, theirs: TodoRecord) -> None:
         """`mine`: what the form holds; `theirs`: the todo as the database holds it now."""
         super().__init__()
-        self.mine = describe(mine)
+        # Keeping mine saves its fields; done or not stays as saved, so both sides say so.
+        self.mine = describe(mine, theirs.is_completed)
         self.theirs = describe(TodoDraft.of(theirs), theirs.is_completed)
 
     def compose(self) -> ComposeResult:

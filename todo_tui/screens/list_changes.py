@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
 
 from todo_tui import bulk, history
+from todo_tui.faults import InvalidInput
 from todo_tui.records import TodoRecord
+from todo_tui.screens.bulk_dialogs import DueDialog, NewDue, TagsDialog
 from todo_tui.screens.confirm import ConfirmDialog
+from todo_tui.validation import TagEdit
 
 if TYPE_CHECKING:
     from todo_tui.screens.todo_list import TodoListScreen
@@ -58,6 +62,58 @@ class MarksAndHistory(_Base):
     def _marked_todos(self) -> list[TodoRecord]:
         table = self.table
         return [todo for todo_id in sorted(table.marked) if (todo := table.get(todo_id))]
+
+    def _chosen_todos(self) -> list[TodoRecord]:
+        """The marked todos, else the selected one."""
+        if marked := self._marked_todos():
+            return marked
+        return [todo] if (todo := self.table.cursor_todo) is not None else []
+
+    def action_tag(self) -> None:
+        if not (chosen := self._chosen_todos()):
+            return
+
+        def answered(edit: TagEdit | None) -> None:
+            if edit is None:
+                return
+            try:
+                retagged = [(todo, edit.applied_to(todo.tags)) for todo in chosen]
+            except InvalidInput as bad:
+                self.notify(str(bad), severity="error", markup=False, timeout=6)
+                return
+            changes = [
+                history.Change(todo, replace(todo, tags=tags))
+                for todo, tags in retagged
+                if not bulk.same_tags(tags, todo.tags)
+            ]
+            if not changes:
+                self.notify("Those tags were already so.", markup=False, timeout=3)
+                return
+            self._bulk(changes, "tags")
+
+        self.app.push_screen(TagsDialog(len(chosen), self._tag_names()), answered)
+
+    def action_redate(self) -> None:
+        if not (chosen := self._chosen_todos()):
+            return
+        dues = {todo.due for todo in chosen}
+        words = due.iso() if len(dues) == 1 and (due := next(iter(dues))) is not None else ""
+
+        def answered(new: NewDue | None) -> None:
+            if new is None:
+                return
+            due_date, due_time = (new.due.date, new.due.time) if new.due else (None, None)
+            changes = [
+                history.Change(todo, replace(todo, due_date=due_date, due_time=due_time))
+                for todo in chosen
+                if todo.due != new.due
+            ]
+            if not changes:
+                self.notify("That due date was already so.", markup=False, timeout=3)
+                return
+            self._bulk(changes, "due date")
+
+        self.app.push_screen(DueDialog(len(chosen), words), answered)
 
     @work(exit_on_error=False)
     async def _bulk(self, changes: list[history.Change], what: str) -> None:

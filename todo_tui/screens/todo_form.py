@@ -4,11 +4,9 @@ words with the date it resolves to, priority, and tags completed from the user's
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -19,14 +17,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from todo_tui import bindings, todos
-from todo_tui.dates import (
-    NEEDS_PARSER,
-    DateUnreadable,
-    Due,
-    long_date,
-    read_due,
-    read_fast,
-)
+from todo_tui.dates import NEEDS_PARSER, Due
 from todo_tui.drafts import Draft
 from todo_tui.faults import DatabaseFault, FaultKind, InvalidInput
 from todo_tui.messages import ReportsWorkFailures
@@ -34,6 +25,7 @@ from todo_tui.quickadd import PRIORITY_NAMES, QuickAdd, split_quick_add
 from todo_tui.records import TodoDraft, TodoRecord, UserRecord
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictDialog
+from todo_tui.screens.due_words import ReadsDueWords
 from todo_tui.screens.forms import show_errors
 from todo_tui.todos import TodoConflict, TodoNotFound
 from todo_tui.validation import DESCRIPTION_MAX, TITLE_MAX, title_problem
@@ -43,12 +35,11 @@ from todo_tui.widgets.dialog import DialogBody
 if TYPE_CHECKING:
     from todo_tui.screens.host import Host
 
-log = logging.getLogger(__name__)
-
 # Failures after which a save that was sent may have landed: the form asks the database.
 OUTCOME_UNKNOWN = {FaultKind.CONNECTION_LOST, FaultKind.TIMED_OUT, FaultKind.UNREACHABLE}
 RECONCILE_EVERY = 2.0  # seconds between look-ups while the database cannot be asked
 RECONCILE_TRIES = 30
+OVERRULED = " — not saved: the title's due: is"
 # What a save sent: the todo it edits (None: an insert), its version, the draft.
 Sent = tuple[TodoRecord | None, int, TodoDraft]
 
@@ -65,15 +56,17 @@ PRIORITY_CHOICES = [("none", ""), ("low", "low"), ("medium", "medium"), ("high",
 
 
 class TagSuggester(Suggester):
-    """Completes the last word of the Tags field from the user's tags (case-insensitive)."""
+    """Completes the last word of the Tags field from the user's tags (case-insensitive).
+    `removals`: a leading '-' (a tag to take off) stays in front of the name completed."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], *, removals: bool = False) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self.names = names
+        self.removals = removals
 
     async def get_suggestion(self, value: str) -> str | None:
         head, _, last = value.rpartition(" ")
-        word = last.removeprefix("#")
+        word = (last.removeprefix("-") if self.removals else last).removeprefix("#")
         if not word:
             return None
         taken = {name.lower() for name in head.split()}
@@ -83,7 +76,7 @@ class TagSuggester(Suggester):
         return None
 
 
-class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
+class TodoForm(ReadsDueWords, ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     """Saves through the database and is dismissed with the saved todo (None: cancelled).
 
     On failure the form stays open with everything the user typed. A new todo carries a
@@ -119,13 +112,11 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         self._unknown: Sent | None = None
         self._reconcile_tries = 0
         self._save_when_read = False  # saved while dateparser was still reading the due
+        self._readings = {}
 
     def _typed(self) -> TodoDraft:
         """What the form holds now: each field of the draft from the widget of its name."""
         return TodoDraft(**{name: _value(self.query_one(f"#{name}")) for name in TodoDraft.names()})
-
-    def _today(self) -> date:
-        return self.app.clock().astimezone().date()
 
     def _quick(self) -> QuickAdd | None:
         """A new todo's title read as quick add; None when editing (a title is a title)."""
@@ -166,9 +157,6 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
         start = self._text.text if self._text is not None else TodoDraft.of(todo)
         title, description = start.title, start.description
         self._suggester = TagSuggester(self._tags)
-        # Due words read so far (text -> Due, None or the sentence why not): the fast path
-        # on this thread, the rest by dateparser in a worker.
-        self._readings: dict[str, Due | str | None] = {}
         with Vertical(id="todo-form", classes="dialog"):
             with DialogBody(classes="dialog-body", keys_scroll=False):
                 yield Static("Edit todo" if todo else "New todo", classes="form-title")
@@ -250,59 +238,26 @@ class TodoForm(ReportsWorkFailures, ModalScreen[TodoRecord | None]):
     @on(Input.Changed, "#title")
     def _title_read(self) -> None:
         self._preview_title()
+        self._preview_due()  # the title's due: overrules the field
 
     @on(Input.Changed, "#due")
     def _due_changed(self) -> None:
         self.query_one("#due-error", Static).display = False
         self._preview_due()
 
-    def _read(self, text: str) -> Due | str | object | None:
-        """What the due words `text` name, as far as known on this thread: a Due, None (no
-        words), the sentence why they name no date, or NEEDS_PARSER (a worker is asked)."""
-        text = text.strip()
-        if text in self._readings:
-            return self._readings[text]
-        try:
-            reading = read_fast(text, self._today())
-        except DateUnreadable as unreadable:
-            reading = str(unreadable)
-        if reading is NEEDS_PARSER:
-            self._read_slowly(text, self._today())  # once per text: its answer replaces this
-        self._readings[text] = reading
-        return reading
-
-    @work(thread=True, exit_on_error=False, group="dates")
-    def _read_slowly(self, text: str, today: date) -> None:
-        try:
-            reading: Due | str | None = read_due(text, today)
-        except DateUnreadable as unreadable:
-            reading = str(unreadable)
-        except Exception:  # the parser's own failure: one sentence, never a traceback
-            log.exception("reading a due date failed")
-            reading = f"{text!r} could not be read as a date."
-        self.app.on_ui(self._slowly_read, text, reading)
-
-    def _slowly_read(self, text: str, reading: Due | str | None) -> None:
-        self._readings[text] = reading
-        if not self.is_attached:
-            return
+    def _reading_arrived(self) -> None:
         self._preview_title()
         self._preview_due()
         if self._save_when_read:
             self._save_when_read = False
             self.action_save()
 
-    def _say(self, reading, *, none: str = "") -> str:
-        if reading is NEEDS_PARSER:
-            return "→ reading…"
-        if isinstance(reading, Due):
-            return f"→ {long_date(reading, self._today())}"
-        return none if reading is None else reading
-
     def _preview_due(self) -> None:
         preview = self.query_one("#due-preview", Static)
         reading = self._read(self.query_one("#due", Input).value)
-        preview.update(self._say(reading))
+        quick = self._quick()
+        overruled = reading is not None and quick is not None and bool(quick.due_text)
+        preview.update(self._say(reading) + (OVERRULED if overruled else ""))
         preview.set_class(isinstance(reading, str), "-unreadable")
         preview.display = reading is not None
 

@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
+from datetime import time as day_time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
@@ -24,6 +26,7 @@ from todo_tui.screens.account import AccountActions
 from todo_tui.screens.confirm import ConfirmDialog
 from todo_tui.screens.details_panel import DetailsPanel
 from todo_tui.screens.list_changes import MarksAndHistory
+from todo_tui.screens.tag_picker import TagPicker
 from todo_tui.screens.todo_form import TodoForm
 from todo_tui.todos import TodoConflict, TodoNotFound
 from todo_tui.widgets.details import TodoDetails
@@ -91,6 +94,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         self.action_reload()
         self._start_feed()
         self._follow_session()
+        self._at_next_midnight()
 
     # -- preferences: remembered per account on this computer ------------------------------
 
@@ -104,15 +108,18 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         remembered = preferences.load_account(self.app.settings.config_dir, self.account)
         defaults = self.app.user_defaults
 
-        def chosen(name: str, allowed, usual: str) -> str:
+        def chosen(name: str, allowed: Callable[[object], bool], usual: str) -> str:
             for value in (remembered.get(name), defaults.get(name)):
-                if value in allowed:
+                if allowed(value):
                     return value
             return usual
 
-        self.table.view = chosen("view", views.VIEWS, views.DEFAULT_VIEW)
-        self.table.sort_by = chosen("sort", SORT_ORDER, SORT_ORDER[0])  # type: ignore[assignment]
-        theme = chosen("theme", self.app.available_themes, self.app.theme)
+        # A remembered tag's view whose tag has gone since: this, once the list is loaded.
+        self._default_view = defaults.get("view", views.DEFAULT_VIEW)
+        self.table.view = chosen("view", views.known, views.DEFAULT_VIEW)
+        sort = chosen("sort", lambda value: value in SORT_ORDER, SORT_ORDER[0])
+        self.table.sort_by = sort  # type: ignore[assignment]
+        theme = chosen("theme", lambda value: value in self.app.available_themes, self.app.theme)
         if theme != self.app.theme:
             self.app.theme = theme
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -308,6 +315,7 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
         owner_id = self.user.id
         records = await self._call(lambda s: todos.list_todos(s, owner_id=owner_id))
         self.table.set_todos(records)
+        self._drop_gone_tag_view()
         self._refresh_status()
         if not self._loaded_once:
             self._offer_draft()  # once the list is known: an edit's todo, a landed save
@@ -460,13 +468,45 @@ class TodoListScreen(AccountActions, MarksAndHistory, ReportsWorkFailures, Scree
     # -- view ------------------------------------------------------------------------------
 
     def action_view(self, view: str) -> None:
-        if view in views.VIEWS:
+        if views.known(view):
             self.table.view = view
             self._remember(view=view)
             self._refresh_status()
 
     def action_next_view(self) -> None:
         self.action_view(views.after(self.table.view))
+
+    def action_pick_tag(self) -> None:
+        if not (tags := self.table.tag_counts()):
+            self.notify(
+                "No todo has a tag yet: #word in a title adds one.", markup=False, timeout=4
+            )
+            return
+
+        def picked(tag: str | None) -> None:
+            if tag is not None:
+                self.action_view(views.tag_view(tag))
+
+        self.app.push_screen(TagPicker(tags), picked)
+
+    def _drop_gone_tag_view(self) -> None:
+        """A tag's view whose tag no todo has any more (remembered from an earlier run, or
+        gone since the last load): the default view."""
+        tag = views.tag_of(self.table.view)
+        if tag is not None and tag.lower() not in {t.lower() for t in self.table.tag_names()}:
+            self.table.view = self._default_view
+
+    def _at_next_midnight(self) -> None:
+        """Filter again just after midnight (the app's clock): a timer that fires early
+        filters for nothing and is set again."""
+        now = self.app.clock().astimezone()
+        midnight = datetime.combine(now.date() + timedelta(days=1), day_time(), now.tzinfo)
+        self.set_timer((midnight - now).total_seconds() + 0.5, self._new_day)
+
+    def _new_day(self) -> None:
+        self.table.refilter()
+        self._refresh_status()
+        self._at_next_midnight()
 
     def action_cycle_sort(self) -> None:
         table = self.table

@@ -1,6 +1,11 @@
 """CSV with a header of todo-tui's item fields (items.ITEM_FIELDS, in that order): done is
 `true`/`false`, tags are separated by spaces, an empty cell is no value. An import takes
-any of those columns, in any order; `title` is needed."""
+any of those columns, in any order; `title` is needed.
+
+A spreadsheet runs a cell that starts with = + - @ (or a tab or a carriage return) as a
+formula: such a cell is written after an apostrophe, which spreadsheets take to mean "text"
+and do not show. So that every text comes back as it was, a cell that starts with an
+apostrophe gets one more, and an import takes one leading apostrophe off every cell."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from todo_tui.transfer.items import (
 from todo_tui.transfer.json_format import MAPPING, SOURCE
 
 csv.field_size_limit(1_000_000)  # a description of 20,000 characters is far within
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def _cell(value: object) -> str:
@@ -27,9 +33,12 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return " ".join(value)
-    return str(value)
+    text = " ".join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _uncell(cell: str) -> str:
+    return cell.removeprefix("'")
 
 
 def export(todos: Iterable[TodoRecord]) -> str:
@@ -77,7 +86,8 @@ def parse(text: str) -> ImportPlan:
                 raise ImportRefused(
                     f"it has {len(row)} cells where the header has {len(header)}.", where
                 )
-            values = {name: cell for name, cell in zip(header, row, strict=True) if cell != ""}
+            cells = zip(header, map(_uncell, row), strict=True)
+            values = {name: cell for name, cell in cells if cell != ""}
             values.setdefault("title", "")
             items.append(item_from_fields(values, where, source=SOURCE, occurrences=occurrences))
     except csv.Error as bad:

@@ -263,18 +263,27 @@ class TodoTable(ScrollView, can_focus=True):
 
     def tag_names(self) -> list[str]:
         """Every tag of the todos held, each once (its first spelling), sorted by name."""
+        return [tag for tag, _ in self.tag_counts()]
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        """Every tag of the todos held (its first spelling) and how many open todos have
+        it, sorted by name."""
         names: dict[str, str] = {}
+        open_counts: dict[str, int] = {}
         for entry in self._entries.values():
-            for tag in entry.record.tags:
-                names.setdefault(tag.lower(), tag)
-        return sorted(names.values(), key=str.casefold)
+            record = entry.record
+            for tag in record.tags:
+                key = tag.lower()
+                names.setdefault(key, tag)
+                open_counts[key] = open_counts.get(key, 0) + (not record.is_completed)
+        return sorted(((names[k], open_counts[k]) for k in names), key=lambda t: t[0].casefold())
 
     def get(self, todo_id: int) -> TodoRecord | None:
         entry = self._entries.get(todo_id)
         return entry.record if entry else None
 
     def validate_view(self, value: views.View) -> views.View:
-        if value not in views.VIEWS:
+        if not views.known(value):
             raise ValueError(f"invalid view: {value!r}")
         return value
 
@@ -342,12 +351,16 @@ class TodoTable(ScrollView, can_focus=True):
         if row is not None:
             self._move_cursor(row)
 
+    def refilter(self) -> None:
+        """Filter and sort again: after midnight, Today and Upcoming show other todos."""
+        self._rebuild()
+
     def _rebuild(self) -> None:
         """Re-filter and re-sort, keeping the cursor on its todo if still visible."""
         rows = list(self._entries.values())
         if self.view != "all":
-            shows = views.shows(self.view)
-            rows = [e for e in rows if shows(e.record)]
+            shows, today = views.shows(self.view), self._today()
+            rows = [e for e in rows if shows(e.record, today)]
         if not (query := self._query).empty:
             rows = [e for e in rows if search.matches(query, e.haystack, e.tags)]
         rows.sort(key=_SORTS[self.sort_by])
@@ -416,6 +429,9 @@ class TodoTable(ScrollView, can_focus=True):
     def action_cursor_last(self) -> None:
         self._move_cursor(len(self._rows) - 1)
 
+    def _today(self) -> date:
+        return self._now().astimezone().date()  # due dates are the user's calendar days
+
     def on_mount(self) -> None:
         # Relative times drift; a cheap periodic repaint keeps them honest.
         self.set_interval(30, self.refresh)
@@ -451,7 +467,7 @@ class TodoTable(ScrollView, can_focus=True):
         is_cursor = row == self._cursor
         now = self._now()
         when = relative_time(entry.record.updated_at, now)
-        today = now.astimezone().date()  # due dates are the user's calendar days
+        today = now.astimezone().date()  # as _today(), from the one reading of the clock
         # has_focus: the cursor style depends on :focus, and Textual repaints on blur.
         columns = (self._prioritised > 0, self._dated > 0)
         marked = entry.record.id in self._marked
@@ -546,9 +562,9 @@ class TodoTable(ScrollView, can_focus=True):
         if not self._entries:
             hint = "No todos yet: press a to add one."
         elif self.search_text:
-            scope = "" if self.view == "all" else f"{views.name_of(self.view).lower()} "
-            hint = f'No {scope}todos match "{sanitize(self.search_text)}".'
+            scope = "" if self.view == "all" else f" in {sanitize(views.name_of(self.view))}"
+            hint = f'No todos{scope} match "{sanitize(self.search_text)}".'
         else:
-            hint = f"Nothing in {views.name_of(self.view)}: press f for the next view."
+            hint = sanitize(views.empty_text(self.view))
         style = self._style("todo-table--hint")
         return Strip([Segment(fit(hint, width), style)]).adjust_cell_length(width, style)
