@@ -68,6 +68,9 @@ def child_env(home: Path) -> dict[str, str]:
         COLORTERM="truecolor",
     )
     env.pop("TODO_TUI_BCRYPT_ROUNDS", None)
+    # An installed todo-tui has its .pyc files: the warm-up round writes them (and no
+    # launch compiles todo-tui's modules again).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -39,6 +39,8 @@ def timed(command: list[str], env: dict[str, str], stdin: str | None = None) -> 
 
 def environment(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TASK"))}
+    # An installed todo-tui has its .pyc files: the first runs write them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         HOME=str(home),
         XDG_DATA_HOME=str(home / "data"),

@@ -83,6 +83,24 @@ def _require_postgres() -> str:
     pytest.skip(reason)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: only with -n
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`-n auto --dist loadfile`: whole modules to each worker, and both snapshot modules to
+    the same one. They take turns at one folder (see test_snapshots.py): on two workers, one
+    would wait for the other to finish."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SnapshotsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            together = module.startswith("tests/test_snapshots")
+            return "tests/test_snapshots.py" if together else module
+
+    return SnapshotsTogether(config, log)
+
+
 class DatabaseFactory(Databases):
     """Creates empty databases of one dialect and drops them at the end of the module."""
 

@@ -206,6 +206,8 @@ async def test_a_todo_changed_elsewhere_is_left_as_it_is_and_its_undo_asks(datab
     drafts = [TodoDraft("a"), TodoDraft("b"), TodoDraft("c")]
     async with listing(database, tmp_path, *drafts) as (pilot, user):
         await mark(pilot, {"a", "b", "c"})
+        # The list must not hear of the change before the tagging meets it.
+        pilot.app.screen.feed.stop()
         b = next(t for t in stored(database, user) if t.title == "b")
         database.run(
             lambda s: todos.update_todo(s, owner_id=user.id, todo_id=b.id, version=1, title="b2")

@@ -28,7 +28,7 @@ from todo_tui.schema import (
     schema_status,
 )
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "psycopg2", "bcrypt", "pydantic")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "psycopg2", "bcrypt", "pydantic", "email_validator")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,7 +67,7 @@ def test_the_login_screen_imports_nothing_heavy() -> None:
 
 def test_the_warm_up_after_the_login_screen_loads_what_logging_in_needs() -> None:
     loaded = imported_after("from todo_tui.screens.login import warm_up; warm_up()")
-    assert {"bcrypt", "sqlmodel", "sqlalchemy"} <= loaded
+    assert {"bcrypt", "sqlmodel", "sqlalchemy", "email_validator"} <= loaded
 
 
 def test_checking_an_up_to_date_database_does_not_load_alembic(databases) -> None:

@@ -14,6 +14,7 @@ import time
 from asyncio import Future
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events, on
@@ -45,7 +46,8 @@ Failure = InvalidInput | DatabaseFault
 
 
 class TodoApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # The first frame's styles; the others (app.tcss) are parsed once it is drawn.
+    CSS_PATH = "startup.tcss"
     TITLE = "todo-tui"
     BINDINGS = bindings.APP
     # Small terminals: screens get -short / -narrow, and dialogs shed spacing (app.tcss).
@@ -94,7 +96,14 @@ class TodoApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._handle_signals()
         self.push_screen(StartupScreen())
+        self.call_after_refresh(self._read_styles)
         self.call_after_refresh(self._read_user_config)
+
+    def _read_styles(self) -> None:
+        """The styles of the screens after the first: parsed alone (what is parsed already
+        is kept) and applied, while the database is opened."""
+        self.stylesheet.read(Path(__file__).with_name("app.tcss"))
+        self.stylesheet.update(self)
 
     def _read_user_config(self) -> None:
         """The keymap and defaults of config.toml; what is wrong with it, in one line."""

@@ -196,24 +196,26 @@ def known_head(script_location: Path | None = None) -> str | None:
     return next(iter(heads)) if len(heads) == 1 else None
 
 
+# A revision file's own top-level `revision = "…"` and `down_revision = …` lines (annotated
+# or not), found by a pattern: parsing the whole files cost each launch about 10 ms.
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*(.*?)[ \t]*$", re.MULTILINE
+)
+
+
 def _revision_and_parents(path: Path) -> tuple[str, tuple[str, ...]] | None:
     try:
-        tree = ast.parse(path.read_bytes(), str(path))
-    except (OSError, SyntaxError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
         return None
     values: dict[str, object] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id in {"revision", "down_revision"}:
-            try:
-                values[target.id] = ast.literal_eval(value)
-            except ValueError:
-                return None
+    for name, value in _REVISION_LINE.findall(text):
+        if name in values:
+            return None  # assigned twice: Alembic's import decides which one counts
+        try:
+            values[name] = ast.literal_eval(value)
+        except (SyntaxError, ValueError):
+            return None  # computed, or spread over lines
     revision, down = values.get("revision"), values.get("down_revision", ...)
     if not isinstance(revision, str) or not revision or down is ...:
         return None

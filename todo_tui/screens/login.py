@@ -41,13 +41,16 @@ AFTER_LOGIN_MODULES = (
     "todo_tui.sessions",
     "todo_tui.todos",
     "todo_tui.screens.todo_list",
+    # Create account checks the email as it is sent, on the UI thread: its import compiles
+    # long regular expressions (60 ms and more), done here instead.
+    "email_validator",
 )
 
 
 def warm_up(rounds: int | None = None) -> None:
-    """Import what logging in and the todo list need (bcrypt, SQLModel), and the dummy
-    hash an unknown email is checked against; runs on the database thread while the user
-    types."""
+    """Import what logging in, creating an account and the todo list need (bcrypt,
+    SQLModel, email_validator), and the dummy hash an unknown email is checked against;
+    runs on the database thread while the user types."""
     import importlib
 
     for name in AFTER_LOGIN_MODULES:
