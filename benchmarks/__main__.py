@@ -38,7 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from benchmarks import machine
+from benchmarks import QUICK, machine, scaled
 from benchmarks.bare_app import TEXT as BARE_TEXT
 from benchmarks.databases import EMAIL, PASSWORD, maybe_postgres, migrate, seed, seed_history
 from benchmarks.report import GOALS, log, median, render
@@ -51,7 +51,7 @@ FIRST_FRAME_TEXT = "Opening your todo list"
 LOGIN_TEXT = "No account yet"
 DISTANCE = 0.025  # seconds added in each direction
 DEFAULT_ROUNDS = 12  # the app's default bcrypt cost: what users feel
-HISTORY = (100_000, 1_000)  # todos, of which open
+HISTORY = (scaled(100_000, 2_000), scaled(1_000, 100))  # todos, of which open
 HISTORY_BASE = (100, 100)  # the launch it is compared with
 
 
@@ -407,10 +407,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--runs", type=int, default=7, help="pty launches of each app (7)")
-    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each action (5)")
-    parser.add_argument("--sizes", default="100,1000,10000", help="list sizes (100,1000,10000)")
-    parser.add_argument("--steps", type=int, default=60, help="cursor steps per list (60)")
+    parser.add_argument(
+        "--runs", type=int, default=scaled(7, 1), help="pty launches of each app (7)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=scaled(5, 1), help="repetitions of each action (5)"
+    )
+    parser.add_argument(
+        "--sizes",
+        default="100" if QUICK else "100,1000,10000",
+        help="list sizes (100,1000,10000)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=scaled(60, 5), help="cursor steps per list (60)"
+    )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
         "--only",
@@ -418,7 +428,7 @@ def main() -> None:
         help="comma-separated sections: startup, actions, lists, history",
     )
     parser.add_argument(
-        "--history-runs", type=int, default=5, help="launches of each history list (5)"
+        "--history-runs", type=int, default=scaled(5, 1), help="launches of each history list (5)"
     )
     args = parser.parse_args()
     sections = set(args.only.split(","))

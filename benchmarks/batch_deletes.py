@@ -23,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from benchmarks import scaled
 from todo_tui import todos
 from todo_tui.config import load_settings
 from todo_tui.db import Database
@@ -31,8 +32,8 @@ from todo_tui.schema import upgrade_to_head
 from todo_tui.testing import EMAIL, PASSWORD, feed_online, log_in, make_app, register, settle
 from todo_tui.widgets.todo_table import TodoTable
 
-SIZE = 50_000
-DELETES = 1_000
+SIZE = scaled(50_000, 2_000)
+DELETES = scaled(1_000, 100)
 GOAL_MS = 50
 HEARTBEAT = 0.010
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, scaled
 from benchmarks.databases import EMAIL, PASSWORD, migrate, seed
 
 GOAL = 6.0
@@ -54,7 +54,7 @@ def environment(home: Path) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=scaled(9, 1))
     args = parser.parse_args()
     todo_tui = [sys.executable, "-m", "todo_tui"]
     task = shutil.which("task")

@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks import scaled
 from todo_tui import auth
 from todo_tui.config import load_settings
 from todo_tui.db import Database
@@ -25,7 +26,7 @@ EMAIL = "bench@example.com"
 PASSWORD = "benchmark password"
 STORED_ROUNDS = 4
 SETTING_ROUNDS = 12
-RUNS = 15
+RUNS = scaled(15, 2)
 
 
 def timed(database: Database, email: str, password: str) -> float:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-SIZE = 10_000
+from benchmarks import scaled
+
+SIZE = scaled(10_000, 500)
 TAGS_EACH = 3
 LINE = "Pay rent due:tomorrow@9am #home !high"
 

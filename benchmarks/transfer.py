@@ -16,9 +16,10 @@ import time
 from datetime import UTC
 from pathlib import Path
 
+from benchmarks import scaled
 from benchmarks.databases import maybe_postgres, migrate
 
-SIZE = 10_000
+SIZE = scaled(10_000, 500)
 IMPORT_GOAL = 3.0
 EXPORT_GOAL = 1.0
 
@@ -95,7 +96,7 @@ def measure(url: str, repeat: int, size: int = SIZE) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=scaled(3, 1))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--size", type=int, default=SIZE, help="todos (the goals are for 10,000)")
     args = parser.parse_args()
