@@ -440,16 +440,24 @@ async def test_reload_is_one_round_trip_and_log_out_one(
         assert screen_name(pilot) == "LoginScreen"
 
 
+OPEN_VIEW = '[defaults]\nview = "open"\n'
+
+
+@pytest.mark.parametrize("open_view", [False, True], ids=["all", "open view"])
 async def test_a_returning_launch_is_schema_check_session_and_list(
-    database: Database, through, wire: WireProxy, tmp_path: Path
+    database: Database, through, wire: WireProxy, tmp_path: Path, open_view: bool
 ) -> None:
     """Straight from launch to the list with a saved log in: one round trip each for the
-    schema check, the session (an UPDATE … RETURNING, no bcrypt) and the list."""
+    schema check, the session (an UPDATE … RETURNING, no bcrypt) and the list. On a view
+    that shows no done todo, the list's one statement loads the open ones and counts the
+    done ones."""
     db = through(database)
     with database.session() as session:
         user = auth.register(session, email=EMAIL, password=PASSWORD, rounds=4)
     started = database.run(lambda s: sessions.create(s, user=user))
     tokens.save(db.settings.database, started.token)  # the file for the database as reached
+    if open_view:
+        (tmp_path / "config.toml").write_text(OPEN_VIEW)
     try:
         wire.reset()
         app = make_app(db.settings, tmp_path)
@@ -466,6 +474,8 @@ async def test_a_returning_launch_is_schema_check_session_and_list(
                 "SELECT todo",
             ], rest
             assert wire.connections == 1
+            assert ("count(" in rest[-1]) == open_view
+            assert pilot.app.screen.table.holds_done != open_view
     finally:
         tokens.discard(db.settings.database)
 
@@ -480,3 +490,22 @@ async def test_the_session_check_of_an_open_terminal_is_one_select(
 
         assert_sent(await one_action(pilot, wire, check), "SELECT login_session")
         assert screen_name(pilot) == "TodoListScreen"  # it stands
+
+
+async def test_the_done_view_first_shown_is_one_round_trip_then_none(
+    database, through, wire, tmp_path
+):
+    """A long history: the done todos are loaded when the Done view is first shown, in one
+    round trip, and held from then on."""
+    (tmp_path / "config.toml").write_text(OPEN_VIEW)
+    titles = [f"todo {n}" for n in range(3)]
+    async with logged_in(database, through(database), wire, tmp_path, *titles) as pilot:
+        table = table_of(pilot)
+        await pilot.press("home", "space")
+        await settle(pilot)
+        assert (table.holds_done, table.counts) == (False, (2, 1))
+        done_view = await one_action(pilot, wire, lambda: pilot.press("5"))
+        assert_sent(done_view, "SELECT todo")
+        assert (table.holds_done, table.visible_count) == (True, 1)
+        # All open, All, Done again: held, nothing sent.
+        assert_sent(await one_action(pilot, wire, lambda: pilot.press("3", "6", "5")))
