@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import add, log_in, make_app, register, screen_name, settle
+from tests.pilot import add, log_in, make_app, register, screen_name, settle, stored
 from todo_tui import auth
 from todo_tui.widgets.todo_table import TodoTable
 
@@ -52,6 +52,26 @@ async def test_the_theme_is_remembered_between_runs(database, tmp_path):
     async with second.run_test() as pilot:
         await settle(pilot)
         assert second.theme == "nord"
+
+
+@pytest.mark.parametrize("times", [2, 3])
+async def test_a_double_or_triple_click_on_a_checkbox_marks_that_one_todo_done(
+    database, tmp_path, times
+):
+    user = register(database)
+    for title in ("first", "second", "third"):
+        add(database, user, title)
+    app = make_app(database.settings, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, user.email, PASSWORD)
+        assert await pilot.click(TodoTable, offset=(1, 1), times=times)
+        await settle(pilot)
+    assert {t.title: t.is_completed for t in stored(database, user)} == {
+        "first": False,
+        "second": True,
+        "third": False,
+    }
 
 
 @pytest.mark.parametrize("times", [2, 3])

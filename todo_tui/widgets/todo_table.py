@@ -488,6 +488,11 @@ class TodoTable(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
+        if event.chain > 1:
+            # The rest of a double click: the first click did it all. (A todo marked done
+            # by it has moved away: the row under the pointer is another one now.)
+            event.stop()
+            return
         row = offset.y + self.scroll_offset.y
         if not 0 <= row < len(self._rows):
             return
